@@ -1,0 +1,26 @@
+/**
+ * A small column-oriented table: what the original passed around as a pandas DataFrame, reduced to
+ * the three column types this job ever writes.
+ */
+export type Column =
+  | { readonly name: string; readonly type: 'string'; readonly values: readonly (string | null)[] }
+  | { readonly name: string; readonly type: 'double'; readonly values: readonly (number | null)[] }
+  | { readonly name: string; readonly type: 'int64'; readonly values: readonly number[] };
+
+export interface Frame {
+  readonly columns: readonly Column[];
+}
+
+export function rowCount(frame: Frame): number {
+  return frame.columns[0]?.values.length ?? 0;
+}
+
+/** pandas' `DataFrame.empty`: true when there are no rows or no columns. */
+export function isEmpty(frame: Frame): boolean {
+  return rowCount(frame) === 0;
+}
+
+export function stringColumn(frame: Frame, name: string): readonly (string | null)[] | undefined {
+  const column = frame.columns.find((c) => c.name === name);
+  return column?.type === 'string' ? column.values : undefined;
+}

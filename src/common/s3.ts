@@ -1,0 +1,107 @@
+import { S3FileTypes } from './constants.js';
+import { SourceDataError, StorageError, WrongFormatError } from './errors.js';
+import { isEmpty, type Column, type Frame } from './frame.js';
+import type { Logger } from './logger.js';
+import { CsvParser, CsvSyntaxError, type RecordHandler } from '../formats/csv-parser.js';
+import { frameToCsv } from '../formats/csv-writer.js';
+import { PANDAS_NA_VALUES } from '../formats/pandas-na.js';
+import { frameToParquet } from '../formats/parquet-writer.js';
+import type { ObjectStore } from '../storage/object-store.js';
+
+/**
+ * The original's S3BucketConnector: lists, reads CSV and writes CSV or Parquet in one bucket. It
+ * talks to an ObjectStore, so the same code serves S3 and `file:` folders.
+ */
+export class S3BucketConnector {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly logger: Logger,
+  ) {}
+
+  get location(): string {
+    return this.store.location;
+  }
+
+  assertReachable(): Promise<void> {
+    return this.store.assertReachable();
+  }
+
+  listFilesInPrefix(prefix: string): Promise<string[]> {
+    return this.store.list(prefix);
+  }
+
+  /**
+   * Streams the CSV object `key` through `onRecord`, header first, without holding it in memory.
+   * Returns false when there is no such key.
+   */
+  async readCsv(key: string, onRecord: RecordHandler): Promise<boolean> {
+    this.logger.info(`Reading file ${this.location}/${key}`);
+    const body = await this.store.read(key);
+    if (body === undefined) return false;
+    const where = `${this.location}/${key}`;
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const parser = new CsvParser(onRecord);
+    try {
+      for await (const chunk of body) parser.push(decoder.decode(chunk, { stream: true }));
+      parser.push(decoder.decode());
+      parser.end();
+    } catch (error) {
+      if (error instanceof CsvSyntaxError) throw new SourceDataError(`${where}: line ${error.line}: ${error.message}`);
+      if (error instanceof TypeError && /encoded data was not valid/i.test(error.message)) {
+        throw new SourceDataError(`${where}: line ${parser.currentLine}: not valid UTF-8 text; source files must be UTF-8 CSV`);
+      }
+      if (error instanceof SourceDataError || error instanceof StorageError) throw error;
+      throw new StorageError(`cannot read ${where}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return true;
+  }
+
+  /** A small CSV object as a frame of string columns (pandas' NaN strings become null); undefined if missing. */
+  async readCsvToFrame(key: string): Promise<Frame | undefined> {
+    let names: string[] | undefined;
+    const rows: string[][] = [];
+    const found = await this.readCsv(key, (fields, line) => {
+      if (names === undefined) {
+        names = fields;
+      } else if (fields.length !== names.length) {
+        throw new SourceDataError(`${this.location}/${key}: line ${line}: expected ${names.length} fields as in the header, found ${fields.length}`);
+      } else {
+        rows.push(fields);
+      }
+    });
+    if (!found) return undefined;
+    if (names === undefined) throw new SourceDataError(`${this.location}/${key}: the object is empty; expected a CSV header line`);
+    const columns: Column[] = names.map((name, index) => ({
+      name,
+      type: 'string',
+      values: rows.map((row) => (PANDAS_NA_VALUES.has(row[index] ?? '') ? null : (row[index] ?? null))),
+    }));
+    return { columns };
+  }
+
+  /**
+   * Writes `frame` as CSV or Parquet. An empty frame writes nothing and returns undefined, before
+   * the format is checked, as in the original.
+   */
+  async writeFrameToS3(frame: Frame, key: string, fileFormat: string): Promise<true | undefined> {
+    if (isEmpty(frame)) {
+      this.logger.info('The dataframe is empty! No file will be written!');
+      return undefined;
+    }
+    let body: Uint8Array;
+    let contentType: string;
+    if (fileFormat === S3FileTypes.CSV) {
+      body = Buffer.from(frameToCsv(frame), 'utf8');
+      contentType = 'text/csv; charset=utf-8';
+    } else if (fileFormat === S3FileTypes.PARQUET) {
+      body = frameToParquet(frame);
+      contentType = 'application/vnd.apache.parquet';
+    } else {
+      this.logger.info(`The file format ${fileFormat} is not supported to be written to s3!`);
+      throw new WrongFormatError(`cannot write ${this.location}/${key}: the file format '${fileFormat}' is not supported; use 'csv' or 'parquet'`);
+    }
+    this.logger.info(`Writing file to ${this.location}/${key}`);
+    await this.store.write(key, body, contentType);
+    return true;
+  }
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { S3FileTypes } from '../common/constants.js';
+import { parseIsoDate } from '../common/dates.js';
+import { unsupportedDirectives } from '../common/strftime.js';
+
+const name = z.string().min(1, 'must not be empty');
+
+const envVarName = z
+  .string()
+  .refine((v) => v === '' || /^[A-Za-z_][A-Za-z0-9_]*$/.test(v), 'must be the NAME of an environment variable, e.g. AWS_ACCESS_KEY_ID')
+  .refine((v) => !/^(AKIA|ASIA)[A-Z0-9]{16}$/.test(v), 'looks like a literal AWS access key id; put the NAME of the environment variable that holds it here, never the key itself')
+  .optional();
+
+const endpointUrl = z
+  .string()
+  .refine((v) => /^(https?:\/\/[^/\s]+\/?$|file:.+)/.test(v), 'must be an http(s):// endpoint such as https://s3.amazonaws.com, or file:PATH for a local folder whose sub-folders are buckets');
+
+const isoDate = z.string().refine((v) => parseIsoDate(v) !== undefined, 'must be a real date written YYYY-MM-DD (zero-padded)');
+
+const dateFormat = z.string().superRefine((v, ctx) => {
+  const bad = unsupportedDirectives(v);
+  if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `uses unsupported strftime directive(s) ${bad.join(', ')}; supported: %Y %y %m %d %H %M %S %f %j %%` });
+});
+
+/** The original's `s3` section; `region` is new, the key names are env var names as in the original. */
+export const s3Schema = z.strictObject({
+  access_key: envVarName,
+  secret_key: envVarName,
+  src_endpoint_url: endpointUrl,
+  src_bucket: name,
+  trg_endpoint_url: endpointUrl,
+  trg_bucket: name,
+  region: name.optional(),
+});
+
+/** The original's `XetraSourceConfig`: every key required, none extra. */
+export const sourceSchema = z
+  .strictObject({
+    src_first_extract_date: isoDate,
+    src_columns: z.array(name).min(1),
+    src_col_date: name,
+    src_col_isin: name,
+    src_col_time: name,
+    src_col_start_price: name,
+    src_col_min_price: name,
+    src_col_max_price: name,
+    src_col_traded_vol: name,
+  })
+  .superRefine((source, ctx) => {
+    const used = ['src_col_date', 'src_col_isin', 'src_col_time', 'src_col_start_price', 'src_col_min_price', 'src_col_max_price', 'src_col_traded_vol'] as const;
+    for (const key of used) {
+      if (!source.src_columns.includes(source[key])) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `names column '${source[key]}', which is not in src_columns; add it there` });
+      }
+    }
+  });
+
+/** The original's `XetraTargetConfig`. */
+export const targetSchema = z.strictObject({
+  trg_col_isin: name,
+  trg_col_date: name,
+  trg_col_op_price: name,
+  trg_col_clos_price: name,
+  trg_col_min_price: name,
+  trg_col_max_price: name,
+  trg_col_dail_trad_vol: name,
+  trg_col_ch_prev_clos: name,
+  trg_key: z.string(),
+  trg_key_date_format: dateFormat,
+  trg_format: z.enum([S3FileTypes.PARQUET, S3FileTypes.CSV], { error: `must be '${S3FileTypes.PARQUET}' or '${S3FileTypes.CSV}'` }),
+});
+
+export const metaSchema = z.strictObject({ meta_key: name });
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS).default('info'),
+  /** auto: readable lines on a terminal, JSON lines otherwise. */
+  format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+});
+
+export const configSchema = z.strictObject({
+  s3: s3Schema,
+  source: sourceSchema,
+  target: targetSchema,
+  meta: metaSchema,
+  logging: loggingSchema.default({ level: 'info', format: 'auto' }),
+});
+
+export type XetraConfig = z.infer<typeof configSchema>;
+export type XetraSourceConfig = z.infer<typeof sourceSchema>;
+export type XetraTargetConfig = z.infer<typeof targetSchema>;
+export type LoggingConfig = z.infer<typeof loggingSchema>;

@@ -1,0 +1,60 @@
+import { systemClock, type Clock } from './common/clock.js';
+import { parseIsoDate } from './common/dates.js';
+import { ConfigError } from './common/errors.js';
+import { createLogger, type Logger } from './common/logger.js';
+import { S3BucketConnector } from './common/s3.js';
+import { loadConfig } from './config/load-config.js';
+import { openObjectStore } from './storage/open-store.js';
+import { XetraETL, type Extracted, type Loaded } from './transformers/xetra-etl.js';
+
+export interface RunOptions {
+  readonly configPath: string;
+  /** `YYYY-MM-DD`: pins "today" for the date list; the clock still stamps keys and meta rows. */
+  readonly today?: string | undefined;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RunSummary extends Omit<Extracted, 'days'>, Loaded {
+  readonly extractDate: string;
+  /** The source dates this run marked as done in the meta file. */
+  readonly datesProcessed: readonly string[];
+  readonly reportLocation: string;
+  readonly metaLocation: string;
+  readonly seconds: number;
+}
+
+/** Loads the config, opens both buckets and runs report 1 once, as the original's run.py did. */
+export async function runJob(options: RunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const { config, dir } = await loadConfig(options.configPath);
+  const clock = options.clock ?? systemClock(pinnedToday(options.today));
+  const logger = options.logger ?? createLogger(config.logging);
+  const { s3 } = config;
+  const storeOptions = { accessKeyEnv: s3.access_key, secretKeyEnv: s3.secret_key, region: s3.region, baseDir: dir, env: options.env ?? process.env };
+  const src = new S3BucketConnector(openObjectStore(s3.src_endpoint_url, s3.src_bucket, storeOptions), logger);
+  const trg = new S3BucketConnector(openObjectStore(s3.trg_endpoint_url, s3.trg_bucket, storeOptions), logger);
+  await src.assertReachable();
+  await trg.assertReachable();
+
+  logger.info('Xetra ETL job started');
+  const etl = await XetraETL.create(src, trg, config.meta.meta_key, config.source, config.target, { logger, clock });
+  const { days, ...result } = await etl.etlReport1();
+  logger.info({ instrumentDays: days.size, rows: result.rows, reportRows: result.reportRows }, 'Xetra ETL job finished.');
+  return {
+    ...result,
+    extractDate: etl.extractDate,
+    datesProcessed: etl.metaUpdateList,
+    reportLocation: result.reportKey === undefined ? '' : `${trg.location}/${result.reportKey}`,
+    metaLocation: `${trg.location}/${config.meta.meta_key}`,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function pinnedToday(today: string | undefined): number | undefined {
+  if (today === undefined) return undefined;
+  const day = parseIsoDate(today);
+  if (day === undefined) throw new ConfigError(`--today '${today}' is not a date YYYY-MM-DD`);
+  return day;
+}

@@ -1,0 +1,21 @@
+/**
+ * What the job needs from a bucket. S3 and a local folder both provide it, so the connector, the
+ * meta process and the ETL never know which one they talk to.
+ */
+export interface ObjectStore {
+  /** `endpoint/bucket`, as the original's log lines print it. */
+  readonly location: string;
+  /** Fails with a StorageError that says what to fix when the bucket is missing or unreachable. */
+  assertReachable(): Promise<void>;
+  /** Every key that starts with `prefix`, in S3 order (ascending UTF-8 bytes). */
+  list(prefix: string): Promise<string[]>;
+  /** The object's bytes as a stream, or undefined when there is no such key. */
+  read(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** Stores the whole body under `key`; readers see either the old object or the complete new one. */
+  write(key: string, body: Uint8Array, contentType: string): Promise<void>;
+}
+
+/** Orders keys as S3 lists them: by their UTF-8 bytes. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ConfigError } from '../common/errors.js';
+import { LocalObjectStore } from './local-store.js';
+import type { ObjectStore } from './object-store.js';
+import { S3ObjectStore } from './s3-store.js';
+
+export interface StoreOptions {
+  /** Names of the environment variables holding the keys; absent or empty: the SDK's default chain. */
+  readonly accessKeyEnv?: string | undefined;
+  readonly secretKeyEnv?: string | undefined;
+  readonly region?: string | undefined;
+  /** Relative `file:` endpoints resolve against this folder (the config file's). */
+  readonly baseDir: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The store behind an endpoint url: `file:` names a local folder whose sub-folders are buckets. */
+export function openObjectStore(endpointUrl: string, bucket: string, options: StoreOptions): ObjectStore {
+  if (endpointUrl.startsWith('file:')) {
+    const folder = path.join(localRoot(endpointUrl, options.baseDir), bucket);
+    return new LocalObjectStore(folder, `file:${folder}`);
+  }
+  return new S3ObjectStore(createS3Client(endpointUrl, options), bucket, `${endpointUrl.replace(/\/+$/, '')}/${bucket}`);
+}
+
+function localRoot(endpointUrl: string, baseDir: string): string {
+  const rest = endpointUrl.slice('file:'.length);
+  if (rest.startsWith('//')) return fileURLToPath(endpointUrl);
+  return path.resolve(baseDir, decodeURIComponent(rest));
+}
+
+/** AWS's own global endpoint is better left to the SDK, which then picks the bucket region's endpoint. */
+const AWS_DEFAULT_ENDPOINT = /^https:\/\/s3\.amazonaws\.com\/?$/;
+
+export function createS3Client(endpointUrl: string, options: StoreOptions): S3Client {
+  const isAws = /\.amazonaws\.com(\.cn)?\/?$/.test(endpointUrl);
+  return new S3Client({
+    ...(AWS_DEFAULT_ENDPOINT.test(endpointUrl) ? {} : { endpoint: endpointUrl }),
+    region: options.region ?? options.env?.AWS_REGION ?? process.env.AWS_REGION ?? 'us-east-1',
+    forcePathStyle: !isAws,
+    followRegionRedirects: true,
+    credentials: staticCredentials(options),
+  });
+}
+
+interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}
+
+function staticCredentials(options: StoreOptions): StaticCredentials | undefined {
+  const { accessKeyEnv, secretKeyEnv } = options;
+  if (!accessKeyEnv && !secretKeyEnv) return undefined;
+  if (!accessKeyEnv || !secretKeyEnv) {
+    throw new ConfigError('s3.access_key and s3.secret_key must be set together (names of environment variables), or both left out to use the default AWS credential chain');
+  }
+  const env = options.env ?? process.env;
+  const missing = [accessKeyEnv, secretKeyEnv].filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new ConfigError(`environment variable ${missing.join(' and ')} (named by s3.access_key/s3.secret_key) is not set; export it, or remove both keys from the s3 section to use the default AWS credential chain`);
+  }
+  return { accessKeyId: env[accessKeyEnv] ?? '', secretAccessKey: env[secretKeyEnv] ?? '', sessionToken: env.AWS_SESSION_TOKEN };
+}

@@ -1,0 +1,77 @@
+import { GetObjectCommand, HeadBucketCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { StorageError } from '../common/errors.js';
+import type { ObjectStore } from './object-store.js';
+
+/** A bucket on S3 or on any S3-compatible server. */
+export class S3ObjectStore implements ObjectStore {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    readonly location: string,
+  ) {}
+
+  async assertReachable(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      throw this.failure('reach bucket', error);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    try {
+      for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: prefix })) {
+        for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+      }
+    } catch (error) {
+      throw this.failure(`list prefix '${prefix}' in`, error);
+    }
+    return keys;
+  }
+
+  async read(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return response.Body as AsyncIterable<Uint8Array> | undefined;
+    } catch (error) {
+      if (errorName(error) === 'NoSuchKey') return undefined;
+      throw this.failure(`read '${key}' from`, error);
+    }
+  }
+
+  async write(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    // lib-storage aborts a failed multipart upload, so a failed write leaves no object behind.
+    const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType } });
+    try {
+      await upload.done();
+    } catch (error) {
+      throw this.failure(`write '${key}' to`, error);
+    }
+  }
+
+  private failure(action: string, error: unknown): StorageError {
+    const name = errorName(error);
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const hint =
+      name === 'NotFound' || name === 'NoSuchBucket' || status === 404
+        ? 'the bucket does not exist; create it or fix the bucket name in the config'
+        : name === 'Forbidden' || name === 'AccessDenied' || status === 403
+          ? 'access denied; check the credentials and the bucket policy'
+          : isNetworkError(error)
+            ? 'the endpoint is unreachable; check s3.*_endpoint_url and the network'
+            : 'the request failed';
+    const detail = error instanceof Error ? error.message || name : String(error);
+    return new StorageError(`cannot ${action} ${this.location}: ${hint} (${name}${detail && detail !== name ? `: ${detail}` : ''})`);
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}
+
+function isNetworkError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code ?? '') || errorName(error) === 'TimeoutError';
+}

@@ -1,0 +1,135 @@
+import type { Clock } from '../common/clock.js';
+import { SourceDataError } from '../common/errors.js';
+import type { Frame } from '../common/frame.js';
+import type { Logger } from '../common/logger.js';
+import { MetaProcess } from '../common/meta-process.js';
+import type { S3BucketConnector } from '../common/s3.js';
+import { strftime } from '../common/strftime.js';
+import type { XetraSourceConfig, XetraTargetConfig } from '../config/schema.js';
+import { DailyAggregator } from '../report/instrument-day.js';
+import { computeReport1, type Report1Row } from '../report/report1.js';
+import { sourceRowFolder, type FoldCounts } from './source-rows.js';
+
+/** What `extract` folded the source objects into, and how much it read. */
+export interface Extracted extends FoldCounts {
+  readonly days: DailyAggregator;
+  readonly files: number;
+  /** Objects with a header and no data rows: hours without trading. */
+  readonly headerOnlyFiles: number;
+}
+
+export interface Loaded {
+  /** The report's key, or undefined when the report was empty and nothing was written. */
+  readonly reportKey: string | undefined;
+  readonly reportRows: number;
+}
+
+export interface EtlDeps {
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+/**
+ * The original's XetraETL: extract → transform_report1 → load for "report 1", the daily
+ * open/close/min/max/volume/change per ISIN.
+ */
+export class XetraETL {
+  /** Days on or after the extract date: what the meta file records once the report is written. */
+  readonly metaUpdateList: readonly string[];
+  private readonly meta: MetaProcess;
+
+  private constructor(
+    private readonly src: S3BucketConnector,
+    private readonly trg: S3BucketConnector,
+    private readonly srcArgs: XetraSourceConfig,
+    private readonly trgArgs: XetraTargetConfig,
+    private readonly deps: EtlDeps,
+    meta: MetaProcess,
+    readonly extractDate: string,
+    readonly extractDateList: readonly string[],
+  ) {
+    this.meta = meta;
+    this.metaUpdateList = extractDateList.filter((date) => date >= extractDate);
+  }
+
+  /** Reads the meta file in the target bucket to decide the dates, as the original's constructor does. */
+  static async create(src: S3BucketConnector, trg: S3BucketConnector, metaKey: string, srcArgs: XetraSourceConfig, trgArgs: XetraTargetConfig, deps: EtlDeps): Promise<XetraETL> {
+    const meta = new MetaProcess(metaKey, trg, deps.clock);
+    const [extractDate, extractDateList] = await meta.returnDateList(srcArgs.src_first_extract_date);
+    return new XetraETL(src, trg, srcArgs, trgArgs, deps, meta, extractDate, extractDateList);
+  }
+
+  /** Streams every object under each date prefix, in list and S3 order, into instrument-days. */
+  async extract(): Promise<Extracted> {
+    const { logger } = this.deps;
+    logger.info('Extracting Xetra source files started...');
+    const days = new DailyAggregator();
+    const counts: FoldCounts = { rows: 0, dropped: 0 };
+    let files = 0;
+    let headerOnlyFiles = 0;
+    for (const date of this.extractDateList) {
+      for (const key of await this.src.listFilesInPrefix(date)) {
+        // A zero-byte "folder" object made by the S3 console holds no data; the original crashed on it.
+        if (key.endsWith('/')) {
+          logger.warn(`Skipping folder marker ${this.src.location}/${key}`);
+          continue;
+        }
+        const where = `${this.src.location}/${key}`;
+        const rowsBefore = counts.rows;
+        const folder = sourceRowFolder(where, this.srcArgs, days, counts);
+        if (!(await this.src.readCsv(key, folder))) throw new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
+        if (!folder.sawHeader()) throw new SourceDataError(`${where}: the object is empty (0 bytes); expected a CSV header line. Remove it or replace it with the real file`);
+        files += 1;
+        if (counts.rows === rowsBefore) headerOnlyFiles += 1;
+      }
+    }
+    logger.info('Extracting Xetra source files finished.');
+    return { days, files, headerOnlyFiles, ...counts };
+  }
+
+  /** The report frame, with the target's column names; empty when nothing was read. */
+  transformReport1(extracted: Extracted): Frame {
+    const { logger } = this.deps;
+    if (extracted.rows === 0) {
+      logger.info('The dataframe is empty. No transformations will be applied.');
+      return { columns: [] };
+    }
+    logger.info('Applying transformations to Xetra source data for report 1 started...');
+    const report = computeReport1(extracted.days.values(), this.extractDate);
+    logger.info('Applying transformations to Xetra source data finished...');
+    return this.toFrame(report);
+  }
+
+  /** Writes the report, then records the dates in the meta file: never the other way round. */
+  async load(frame: Frame): Promise<Loaded> {
+    const { logger, clock } = this.deps;
+    const key = `${this.trgArgs.trg_key}${strftime(clock.now(), this.trgArgs.trg_key_date_format)}.${this.trgArgs.trg_format}`;
+    const written = await this.trg.writeFrameToS3(frame, key, this.trgArgs.trg_format);
+    logger.info('Xetra target data successfully written.');
+    await this.meta.updateMetaFile(this.metaUpdateList);
+    logger.info('Xetra meta file successfully updated.');
+    return { reportKey: written ? key : undefined, reportRows: frame.columns[0]?.values.length ?? 0 };
+  }
+
+  async etlReport1(): Promise<Extracted & Loaded> {
+    const extracted = await this.extract();
+    const loaded = await this.load(this.transformReport1(extracted));
+    return { ...extracted, ...loaded };
+  }
+
+  private toFrame(rows: readonly Report1Row[]): Frame {
+    const { srcArgs: s, trgArgs: t } = this;
+    return {
+      columns: [
+        { name: s.src_col_isin, type: 'string', values: rows.map((r) => r.isin) },
+        { name: s.src_col_date, type: 'string', values: rows.map((r) => r.date) },
+        { name: t.trg_col_op_price, type: 'double', values: rows.map((r) => r.openingPrice) },
+        { name: t.trg_col_clos_price, type: 'double', values: rows.map((r) => r.closingPrice) },
+        { name: t.trg_col_min_price, type: 'double', values: rows.map((r) => r.minimumPrice) },
+        { name: t.trg_col_max_price, type: 'double', values: rows.map((r) => r.maximumPrice) },
+        { name: t.trg_col_dail_trad_vol, type: 'int64', values: rows.map((r) => r.dailyTradedVolume) },
+        { name: t.trg_col_ch_prev_clos, type: 'double', values: rows.map((r) => r.changePrevClosing) },
+      ],
+    };
+  }
+}
