@@ -38,10 +38,6 @@ export class MetaProcess {
     if (old === undefined) {
       all = { columns: META_COLUMNS.map((name) => ({ name, type: 'string', values: fresh[name] ?? [] })) };
     } else {
-      const found = old.columns.map((c) => c.name);
-      if ([...found].sort().join(',') !== [...META_COLUMNS].sort().join(',')) {
-        throw new WrongMetaFileError(`meta file ${this.where()} has the columns '${found.join(',')}'; expected '${META_COLUMNS.join(',')}'. Fix its header, or move it away to start again from src_first_extract_date`);
-      }
       all = {
         columns: old.columns.map((column): Column => ({ name: column.name, type: 'string', values: [...(column.values as (string | null)[]), ...(fresh[column.name] ?? [])] })),
       };
@@ -62,23 +58,29 @@ export class MetaProcess {
     const meta = await this.readMeta();
     if (meta === undefined) return [firstDate, dates.map(formatIsoDate)];
 
-    const sourceDates = stringColumn(meta, META_SOURCE_DATE_COL);
-    if (sourceDates === undefined) {
-      throw new WrongMetaFileError(`meta file ${this.where()} has no '${META_SOURCE_DATE_COL}' column (found '${meta.columns.map((c) => c.name).join(',')}'); expected '${META_COLUMNS.join(',')}'`);
-    }
-    const done = new Set(sourceDates.map((text, row) => this.parseMetaDate(text, row)));
+    const done = new Set((stringColumn(meta, META_SOURCE_DATE_COL) ?? []).map((text, row) => this.parseMetaDate(text, row)));
     const missing = dates.slice(1).find((day) => !done.has(day));
     if (missing === undefined) return [NOTHING_TO_EXTRACT_DATE, []];
     return [formatIsoDate(missing), dates.filter((day) => day >= missing - 1).map(formatIsoDate)];
   }
 
+  /**
+   * The meta file, or undefined when there is none. Its columns are checked here, before any work,
+   * where the original only checked them after writing the report (and crashed with a KeyError).
+   */
   private async readMeta(): Promise<Frame | undefined> {
+    let meta: Frame | undefined;
     try {
-      return await this.bucket.readCsvToFrame(this.metaKey);
+      meta = await this.bucket.readCsvToFrame(this.metaKey);
     } catch (error) {
       if (error instanceof SourceDataError) throw new WrongMetaFileError(`meta file unreadable: ${error.message}`);
       throw error;
     }
+    const found = meta?.columns.map((c) => c.name);
+    if (found !== undefined && [...found].sort().join(',') !== [...META_COLUMNS].sort().join(',')) {
+      throw new WrongMetaFileError(`meta file ${this.where()} has the columns '${found.join(',')}'; expected '${META_COLUMNS.join(',')}'. Fix its header, or move it away to start again from src_first_extract_date`);
+    }
+    return meta;
   }
 
   private parseMetaDate(text: string | null, row: number): EpochDay | undefined {

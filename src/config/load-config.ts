@@ -24,11 +24,12 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
 }
 
 export function parseConfig(text: string, file: string): XetraConfig {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const syntax = doc.errors[0];
   if (syntax) {
     const line = syntax.linePos?.[0].line;
-    throw new ConfigError(`${file}${line ? `:${line}` : ''}: YAML syntax error: ${syntax.message.split('\n')[0] ?? ''}`);
+    const reason = (syntax.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError(`${file}${line ? `:${line}` : ''}: YAML syntax error: ${reason}`);
   }
   const result = configSchema.safeParse(adaptPythonLogging(doc.toJS()));
   if (!result.success) throw new ConfigError(describeIssues(file, result.error.issues));

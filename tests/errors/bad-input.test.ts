@@ -1,0 +1,141 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, SourceDataError, StorageError, WrongMetaFileError } from '../../src/common/errors.js';
+import { runJob } from '../../src/run-job.js';
+import { makeWorkspace, type Workspace } from '../support/workspace.js';
+
+const HEADER = 'ISIN,Mnemonic,SecurityDesc,SecurityType,Currency,SecurityID,Date,Time,StartPrice,MaxPrice,MinPrice,EndPrice,TradedVolume,NumberOfTrades';
+const GOOD = '"DE0007164600","SAP","SAP SE O.N.","Common stock","EUR",2504385,2017-07-24,07:00,89.0,89.1,88.9,89.05,100,3';
+const KEY = '2017-07-24/2017-07-24_BINS_XETR07.csv';
+const META_KEY = 'meta/report1/xetra_report1_meta_file.csv';
+
+const run = (ws: Workspace, env: NodeJS.ProcessEnv = {}) => runJob({ configPath: ws.configPath, today: '2017-07-24', env });
+
+/** Runs the job, expects it to fail with `type` and `message`, and checks that the target bucket did not change. */
+async function expectFailure(ws: Workspace, type: new (...args: never[]) => Error, message: string | RegExp, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const before = await ws.targetKeys();
+  const error = await run(ws, env).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  expect((error as Error).message).toMatch(message);
+  expect((error as Error).message).not.toContain('\n');
+  expect(await ws.targetKeys()).toEqual(before);
+}
+
+const withSource = (body: string | Uint8Array) => makeWorkspace({ files: { [KEY]: body } });
+
+describe('bad config', () => {
+  it('rejects an unknown key and names it', async () => {
+    const ws = await makeWorkspace({ edit: (c) => Object.assign(c.target ?? {}, { trg_formt: 'csv' }) });
+    await expectFailure(ws, ConfigError, /config\.yml: invalid config: target: unknown key\(s\) 'trg_formt'/);
+  });
+
+  it('rejects a missing key and names its path', async () => {
+    const ws = await makeWorkspace({ edit: (c) => delete c.source?.src_col_time });
+    await expectFailure(ws, ConfigError, /source\.src_col_time: missing; this key is required/);
+  });
+
+  it('rejects a wrong type, an impossible date and an unsupported format together', async () => {
+    const ws = await makeWorkspace({
+      edit: (c) => {
+        Object.assign(c.source ?? {}, { src_columns: 'ISIN', src_first_extract_date: '2021-02-30' });
+        Object.assign(c.target ?? {}, { trg_format: 'xlsx' });
+      },
+    });
+    await expectFailure(ws, ConfigError, /source\.src_first_extract_date: must be a real date.*source\.src_columns: .*expected array.*target\.trg_format: must be 'parquet' or 'csv'/);
+  });
+
+  it('rejects a YAML syntax error with its line', async () => {
+    const ws = await makeWorkspace();
+    await writeFile(ws.configPath, 's3:\n  src_bucket: [unclosed\nsource: {}\n');
+    await expectFailure(ws, ConfigError, /config\.yml:\d+: YAML syntax error/);
+  });
+
+  it('rejects a literal access key where an env var name belongs', async () => {
+    const ws = await makeWorkspace({ edit: (c) => Object.assign(c.s3 ?? {}, { access_key: 'AKIAIOSFODNN7EXAMPLE', secret_key: 'AWS_SECRET_ACCESS_KEY' }) });
+    await expectFailure(ws, ConfigError, /s3\.access_key: looks like a literal AWS access key id/);
+  });
+
+  it('names a missing environment variable', async () => {
+    const ws = await makeWorkspace({ edit: (c) => Object.assign(c.s3 ?? {}, { src_endpoint_url: 'http://127.0.0.1:9', access_key: 'XETRA_TEST_KEY', secret_key: 'XETRA_TEST_SECRET' }) });
+    await expectFailure(ws, ConfigError, /environment variable XETRA_TEST_KEY and XETRA_TEST_SECRET .* is not set/, {});
+  });
+});
+
+describe('missing buckets', () => {
+  it('names a missing source folder', async () => {
+    const ws = await makeWorkspace({ edit: (c) => Object.assign(c.s3 ?? {}, { src_bucket: 'nope' }) });
+    await expectFailure(ws, StorageError, /bucket folder .*buckets\/nope does not exist/);
+  });
+
+  it('says an S3 endpoint is unreachable', async () => {
+    const ws = await makeWorkspace({ edit: (c) => Object.assign(c.s3 ?? {}, { src_endpoint_url: 'http://127.0.0.1:9', access_key: 'K', secret_key: 'S' }) });
+    await expectFailure(ws, StorageError, /cannot reach bucket http:\/\/127\.0\.0\.1:9\/src: the endpoint is unreachable/, { K: 'key', S: 'secret' });
+  });
+});
+
+describe('bad meta file', () => {
+  const withMeta = async (meta: string) => {
+    const ws = await makeWorkspace({ files: { [KEY]: `${HEADER}\n${GOOD}\n` } });
+    await mkdir(path.join(ws.trgDir, 'meta/report1'), { recursive: true });
+    await writeFile(path.join(ws.trgDir, META_KEY), meta);
+    return ws;
+  };
+
+  it('refuses a meta file without source_date before reading any source', async () => {
+    await expectFailure(await withMeta('wrong_column,datetime_of_processing\n2017-07-20,2017-07-21 10:00:00\n'), WrongMetaFileError, /meta file .*xetra_report1_meta_file\.csv has the columns 'wrong_column,datetime_of_processing'; expected 'source_date,datetime_of_processing'/);
+  });
+
+  it('refuses a meta file with an extra column before writing any report', async () => {
+    await expectFailure(await withMeta('source_date,datetime_of_processing,x\n2017-07-20,2017-07-21 10:00:00,1\n'), WrongMetaFileError, /has the columns 'source_date,datetime_of_processing,x'; expected 'source_date,datetime_of_processing'/);
+  });
+
+  it('names an unparsable date and its line', async () => {
+    await expectFailure(await withMeta('source_date,datetime_of_processing\n2017-07-20,x\nyesterday,x\n'), WrongMetaFileError, /line 3: 'yesterday' in column source_date is not a date/);
+  });
+
+  it('refuses an empty meta file', async () => {
+    await expectFailure(await withMeta(''), WrongMetaFileError, /meta file unreadable: .*the object is empty/);
+  });
+});
+
+describe('bad source objects', () => {
+  it('names a missing configured column', async () => {
+    const header = HEADER.replace(',TradedVolume', '');
+    const row = GOOD.replace(/,100,3$/, ',3');
+    await expectFailure(await withSource(`${header}\n${row}\n`), SourceDataError, /2017-07-24_BINS_XETR07\.csv: line 1: the header has no column 'TradedVolume'/);
+  });
+
+  it('names a non-numeric price with its line and column', async () => {
+    await expectFailure(await withSource(`${HEADER}\n${GOOD}\n${GOOD.replace('89.1,88.9', '89.1,abc')}\n`), SourceDataError, /XETR07\.csv: line 3: column MinPrice has 'abc', which is not a number/);
+  });
+
+  it('names a fractional volume', async () => {
+    await expectFailure(await withSource(`${HEADER}\n${GOOD.replace(',100,3', ',1.5,3')}\n`), SourceDataError, /line 2: column TradedVolume has '1\.5', which is not a whole number/);
+  });
+
+  it('names a row with a wrong field count', async () => {
+    await expectFailure(await withSource(`${HEADER}\n${GOOD.replace('"SAP SE O.N."', 'SAP SE, O.N.')}\n`), SourceDataError, /line 2: expected 14 fields as in the header, found 15/);
+  });
+
+  it('names an unterminated quote', async () => {
+    await expectFailure(await withSource(`${HEADER}\n${GOOD}\n"DE000BASF111,BAS\n`), SourceDataError, /line 3: unterminated quoted field starting on line 3/);
+  });
+
+  it('refuses bytes that are not UTF-8', async () => {
+    await expectFailure(await withSource(Buffer.concat([Buffer.from(`${HEADER}\n`), Buffer.from([0xff, 0xfe]), Buffer.from(`\n`)])), SourceDataError, /not valid UTF-8 text/);
+  });
+
+  it('refuses a 0-byte object', async () => {
+    await expectFailure(await withSource(''), SourceDataError, /XETR07\.csv: the object is empty \(0 bytes\)/);
+  });
+
+  it('drops rows with an empty or NA value in a configured column, as the original dropna does', async () => {
+    const ws = await withSource(`${HEADER}\n${GOOD}\n${GOOD.replace('"SAP"', '"NA"').replace('07:00', '07:01')}\n${GOOD.replace('89.05', '').replace('07:00', '07:02')}\n`);
+    const summary = await run(ws);
+    expect(summary).toMatchObject({ rows: 3, dropped: 2, reportRows: 1 });
+  });
+});
