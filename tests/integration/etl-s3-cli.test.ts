@@ -1,14 +1,12 @@
-import { writeFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parse, stringify } from 'yaml';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatIsoDate, localDay } from '../../src/common/dates.js';
 import { readParquet } from '../support/parquet.js';
-import { ensureBuilt, repoRoot, runCli } from '../support/run-cli.js';
+import { ensureBuilt, listFiles, repoRoot, runCli, writeJobConfig } from '../support/run-cli.js';
 import { createBucket, getObjectBytes, listAllKeys, startS3Server, uploadFolder, type S3TestServer } from '../support/s3-server.js';
 
 const COLUMNS = 'ISIN,Mnemonic,Date,Time,StartPrice,EndPrice,MinPrice,MaxPrice,TradedVolume';
@@ -67,7 +65,7 @@ describe('the original integration test, against a real S3 server on 127.0.0.1',
     const reportKey = keys.find((k) => k.startsWith('report1/xetra_daily_report1_'));
     expect(reportKey).toMatch(/^report1\/xetra_daily_report1_\d{8}_\d{6}\.parquet$/);
     expect(result.stdout).toContain(`report written to ${server.endpoint}/xetra-int-test-trg/${reportKey ?? ''}`);
-    expect(await readParquet(await getObjectBytes(server.client, 'xetra-int-test-trg', reportKey ?? ''))).toEqual([
+    expect((await readParquet(await getObjectBytes(server.client, 'xetra-int-test-trg', reportKey ?? ''))).rows).toEqual([
       { ISIN: 'AT0000A0E9W5', Date: dates[3], opening_price_eur: 20.21, closing_price_eur: 18.27, minimum_price_eur: 18.21, maximum_price_eur: 21.34, daily_traded_volume: 1088n, 'change_prev_closing_%': 10.62 },
       { ISIN: 'AT0000A0E9W5', Date: dates[2], opening_price_eur: 20.58, closing_price_eur: 19.27, minimum_price_eur: 18.89, maximum_price_eur: 21.14, daily_traded_volume: 10286n, 'change_prev_closing_%': 1.83 },
       { ISIN: 'AT0000A0E9W5', Date: dates[1], opening_price_eur: 23.58, closing_price_eur: 24.22, minimum_price_eur: 22.21, maximum_price_eur: 25.01, daily_traded_volume: 3586n, 'change_prev_closing_%': 14.58 },
@@ -88,14 +86,13 @@ describe('the original integration test, against a real S3 server on 127.0.0.1',
     const fromS3 = await withSecrets(['--config', await s3Config('sample-src', 'sample-trg', '2017-07-24'), '--today', '2017-07-28']);
     expect(fromS3.code).toBe(0);
     const s3Report = (await listAllKeys(server.client, 'sample-trg', 'report1/'))[0] ?? '';
-    const s3Rows = await readParquet(await getObjectBytes(server.client, 'sample-trg', s3Report));
+    const s3Rows = (await readParquet(await getObjectBytes(server.client, 'sample-trg', s3Report))).rows;
 
     const localTarget = await mkdtemp(path.join(tmpdir(), 'xetra-it-local-'));
-    const { writeJobConfig, listFiles } = await import('../support/run-cli.js');
     const localConfig = await writeJobConfig(localTarget, { sourceBucketDir: path.join(repoRoot, 'sample/xetra'), targetBucketDir: path.join(localTarget, 'trg') });
     expect((await runCli(['--config', localConfig, '--today', '2017-07-28'])).code).toBe(0);
     const localReport = (await listFiles(path.join(localTarget, 'trg'))).find((k) => k.startsWith('report1/')) ?? '';
-    const localRows = await readParquet(await readFile(path.join(localTarget, 'trg', localReport)));
+    const localRows = (await readParquet(await readFile(path.join(localTarget, 'trg', localReport)))).rows;
 
     expect(s3Rows).toHaveLength(144);
     expect(s3Rows).toEqual(localRows);

@@ -103,6 +103,8 @@ export interface JobConfig {
   readonly firstExtractDate?: string;
   readonly trgFormat?: 'csv' | 'parquet';
   readonly logLevel?: string;
+  /** Last changes to the parsed config, e.g. to break it on purpose. */
+  readonly edit?: (config: Record<string, Record<string, unknown>>) => void;
 }
 
 /**
@@ -123,6 +125,7 @@ export async function writeJobConfig(dir: string, job: JobConfig): Promise<strin
   if (job.firstExtractDate !== undefined) config.source.src_first_extract_date = job.firstExtractDate;
   if (job.trgFormat !== undefined) config.target.trg_format = job.trgFormat;
   if (job.logLevel !== undefined) config.logging.level = job.logLevel;
+  job.edit?.(config);
   await mkdir(job.targetBucketDir, { recursive: true });
   const file = path.join(dir, 'config.yml');
   await writeFile(file, stringify(config));

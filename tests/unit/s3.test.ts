@@ -6,7 +6,8 @@ import type { Frame } from '../../src/common/frame.js';
 import { S3BucketConnector } from '../../src/common/s3.js';
 import { S3ObjectStore } from '../../src/storage/s3-store.js';
 import { mockS3, type MockedS3 } from '../support/mock-s3.js';
-import { captureLogger, readParquet, type CapturedLogger } from './test-helpers.js';
+import { captureLogger, type CapturedLogger } from './test-helpers.js';
+import { readParquet } from '../support/parquet.js';
 
 const BUCKET = 'test-bucket';
 const LOCATION = `https://s3.eu-central-1.amazonaws.com/${BUCKET}`;

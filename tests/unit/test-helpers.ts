@@ -1,6 +1,5 @@
 // Helpers shared by the unit tests: a pino logger that records into memory (the counterpart of
 // unittest's assertLogs) and a fixed clock (the counterpart of the original's real datetime.today()).
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../../src/common/clock.js';
 import { formatIsoDate, localDay, type EpochDay } from '../../src/common/dates.js';
@@ -49,24 +48,4 @@ export function fixedClock(now: Date): Clock {
 /** `today - k` days as 'YYYY-MM-DD', as the original tests' `self.dates[k]`. */
 export function daysBefore(today: EpochDay, k: number): string {
   return formatIsoDate(today - k);
-}
-
-export interface ParquetContent {
-  /** Leaf columns in file order: name, physical type and converted (or logical) type. */
-  readonly columns: { name: string; type: string | undefined; annotation: string | undefined }[];
-  readonly rows: Record<string, unknown>[];
-  readonly numRows: bigint;
-}
-
-/** Reads a whole Parquet object back with hyparquet (a reader independent of the writer). */
-export async function readParquet(bytes: Uint8Array): Promise<ParquetContent> {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const metadata = parquetMetadata(file);
-  const columns = metadata.schema.slice(1).map((element) => ({
-    name: element.name,
-    type: element.type,
-    annotation: element.converted_type ?? element.logical_type?.type,
-  }));
-  const rows = await parquetReadObjects({ file, metadata });
-  return { columns, rows, numRows: metadata.num_rows };
 }

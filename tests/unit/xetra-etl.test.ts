@@ -16,7 +16,8 @@ import { DailyAggregator, type InstrumentDay } from '../../src/report/instrument
 import { S3ObjectStore } from '../../src/storage/s3-store.js';
 import { XetraETL, type Extracted } from '../../src/transformers/xetra-etl.js';
 import { mockS3, type MockedS3 } from '../support/mock-s3.js';
-import { captureLogger, fixedClock, readParquet, type CapturedLogger } from './test-helpers.js';
+import { captureLogger, fixedClock, type CapturedLogger } from './test-helpers.js';
+import { readParquet } from '../support/parquet.js';
 
 const ENDPOINT = 'https://s3.eu-central-1.amazonaws.com';
 const SRC_BUCKET = 'src-bucket';
