@@ -1,21 +1,35 @@
-import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
 import type { Column, Frame } from '../common/frame.js';
 
 /**
- * `DataFrame.to_parquet(index=False)` as pyarrow writes this job's frames: strings as UTF8, floats as
- * DOUBLE with NaN as null, integers as INT64, every column nullable, SNAPPY pages, no index column.
+ * `DataFrame.to_parquet(index=False)` as pyarrow writes this job's frames: strings as UTF8/STRING,
+ * floats as DOUBLE with NaN as null, integers as INT64, every column OPTIONAL, SNAPPY pages, no index
+ * column.
  */
 export function frameToParquet(frame: Frame): Uint8Array {
-  return new Uint8Array(parquetWriteBuffer({ columnData: frame.columns.map(toColumnSource), createdBy: 'xetra-etl' }));
+  const schema: SchemaElement[] = [{ name: 'schema', num_children: frame.columns.length }, ...frame.columns.map(toSchemaElement)];
+  return new Uint8Array(parquetWriteBuffer({ columnData: frame.columns.map(toColumnSource), schema, createdBy: 'xetra-etl' }));
+}
+
+function toSchemaElement(column: Column): SchemaElement {
+  const base = { name: column.name, repetition_type: 'OPTIONAL' } as const;
+  switch (column.type) {
+    case 'string':
+      return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } };
+    case 'double':
+      return { ...base, type: 'DOUBLE' };
+    case 'int64':
+      return { ...base, type: 'INT64' };
+  }
 }
 
 function toColumnSource(column: Column): ColumnSource {
   switch (column.type) {
     case 'string':
-      return { name: column.name, type: 'STRING', data: [...column.values] };
+      return { name: column.name, data: [...column.values] };
     case 'double':
-      return { name: column.name, type: 'DOUBLE', data: column.values.map((v) => (v === null || Number.isNaN(v) ? null : v)) };
+      return { name: column.name, data: column.values.map((v) => (v === null || Number.isNaN(v) ? null : v)) };
     case 'int64':
-      return { name: column.name, type: 'INT64', data: column.values.map((v) => BigInt(v)) };
+      return { name: column.name, data: column.values.map((v) => BigInt(v)) };
   }
 }

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, listFiles, repoRoot, runCli } from '../support/run-cli.js';
+import { makeWorkspace } from '../support/workspace.js';
+
+beforeAll(() => ensureBuilt());
+
+const sampleFile = async (date: string, hour: string) => readFile(path.join(repoRoot, `sample/xetra/${date}/${date}_BINS_XETR${hour}.csv`), 'utf8');
+
+describe('xetra-etl command line', () => {
+  it('prints usage with --help and exits 0', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: xetra-etl \[options\] \[config\]/);
+    expect(result.stdout).toContain('--today <YYYY-MM-DD>');
+  });
+
+  it("prints package.json's version with --version", async () => {
+    const { version } = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    expect(await runCli(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('exits 2 with a usage line when no config is given, or an unknown flag', async () => {
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('xetra-etl: error: missing the config file');
+    const unknown = await runCli(['--confg', 'x.yml']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--confg'");
+  });
+
+  it('exits 2 for a config file that does not exist, naming it', async () => {
+    const result = await runCli(['--config', 'nope.yml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('xetra-etl: error: nope.yml: cannot read the config file (ENOENT)');
+  });
+
+  it('exits 2 for an impossible --today', async () => {
+    const ws = await makeWorkspace();
+    const result = await runCli([ws.configPath, '--today', '2017-02-30']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe("xetra-etl: error: --today '2017-02-30' is not a date YYYY-MM-DD");
+  });
+
+  it('runs with the positional form as the original did, and exits 1 on bad data with nothing written', async () => {
+    const header = (await sampleFile('2017-07-24', '07')).split('\n')[0] ?? '';
+    const good = await makeWorkspace({ files: { '2017-07-24/2017-07-24_BINS_XETR07.csv': await sampleFile('2017-07-24', '07') } });
+    const ok = await runCli([good.configPath, '--today', '2017-07-24']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('dates processed: 2017-07-24 .. 2017-07-24 (1)');
+    expect((await listFiles(good.trgDir)).filter((k) => k.startsWith('report1/'))).toHaveLength(1);
+
+    const bad = await makeWorkspace({ files: { '2017-07-24/2017-07-24_BINS_XETR07.csv': `${header.replace('MinPrice', 'LowPrice')}\n` } });
+    const failed = await runCli([bad.configPath, '--today', '2017-07-24']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^xetra-etl: error: file:.*2017-07-24_BINS_XETR07\.csv: line 1: the header has no column 'MinPrice'/m);
+    expect(await listFiles(bad.trgDir)).toEqual([]);
+  });
+
+  it('logs JSON lines to stderr when not on a terminal, and readable lines when asked', async () => {
+    const files = { '2017-07-24/2017-07-24_BINS_XETR07.csv': await sampleFile('2017-07-24', '07') };
+    const json = await makeWorkspace({ files, edit: (c) => Object.assign(c.logging ?? {}, { level: 'info', format: 'auto' }) });
+    const lines = (await runCli([json.configPath, '--today', '2017-07-24'])).stderr.split('\n').filter((l) => l.startsWith('{'));
+    const messages = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(messages[0]).toBe('Xetra ETL job started');
+    expect(messages).toContain('Xetra meta file successfully updated.');
+    expect(messages.at(-1)).toBe('Xetra ETL job finished.');
+
+    const pretty = await makeWorkspace({ files, edit: (c) => Object.assign(c.logging ?? {}, { level: 'info', format: 'pretty' }) });
+    const text = (await runCli([pretty.configPath, '--today', '2017-07-24'])).stderr;
+    expect(text).toMatch(/INFO.*Xetra ETL job started/);
+    expect(text).not.toMatch(/^\{"level"/m);
+  });
+});
