@@ -47,7 +47,7 @@ export class S3BucketConnector {
       parser.end();
     } catch (error) {
       if (error instanceof CsvSyntaxError) throw new SourceDataError(`${where}: line ${error.line}: ${error.message}`);
-      if (error instanceof TypeError && /encoded data was not valid/i.test(error.message)) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
         throw new SourceDataError(`${where}: line ${parser.currentLine}: not valid UTF-8 text; source files must be UTF-8 CSV`);
       }
       if (error instanceof SourceDataError || error instanceof StorageError) throw error;

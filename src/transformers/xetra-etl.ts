@@ -36,7 +36,6 @@ export interface EtlDeps {
 export class XetraETL {
   /** Days on or after the extract date: what the meta file records once the report is written. */
   readonly metaUpdateList: readonly string[];
-  private readonly meta: MetaProcess;
 
   private constructor(
     private readonly src: S3BucketConnector,
@@ -44,11 +43,10 @@ export class XetraETL {
     private readonly srcArgs: XetraSourceConfig,
     private readonly trgArgs: XetraTargetConfig,
     private readonly deps: EtlDeps,
-    meta: MetaProcess,
+    private readonly meta: MetaProcess,
     readonly extractDate: string,
     readonly extractDateList: readonly string[],
   ) {
-    this.meta = meta;
     this.metaUpdateList = extractDateList.filter((date) => date >= extractDate);
   }
 
