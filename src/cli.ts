@@ -6,6 +6,10 @@ import { runJob, type RunSummary } from './run-job.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+/** The shell's 128 + signal number, which is also what Kubernetes and Argo report. */
+const EXIT_ON_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
+/** How long a stop may take (an in-flight request finishing) before the process exits regardless. */
+const STOP_GRACE_MS = 20_000;
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -19,6 +23,26 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+type StopSignal = keyof typeof EXIT_ON_SIGNAL;
+
+/**
+ * The first SIGTERM/SIGINT stops the run at its next safe point (see XetraETL.load); a second one, or
+ * the grace period running out, exits at once. Either way no partial report object is left behind.
+ */
+function stopOnSignals(controller: AbortController): () => StopSignal | undefined {
+  let received: StopSignal | undefined;
+  for (const signal of Object.keys(EXIT_ON_SIGNAL) as StopSignal[]) {
+    process.on(signal, () => {
+      if (received !== undefined) process.exit(EXIT_ON_SIGNAL[signal]);
+      received = signal;
+      process.stderr.write(`xetra-etl: ${signal} received, stopping\n`);
+      controller.abort(new Error(`stopped by ${signal}`));
+      setTimeout(() => process.exit(EXIT_ON_SIGNAL[signal]), STOP_GRACE_MS).unref();
+    });
+  }
+  return () => received;
+}
 
 async function main(argv: string[]): Promise<number> {
   try {
@@ -34,10 +58,20 @@ async function main(argv: string[]): Promise<number> {
   }
   const configPath = options.config ?? positional;
   if (configPath === undefined) return usage('missing the config file: xetra-etl --config prod.yml');
+  const controller = new AbortController();
+  const stoppedBy = stopOnSignals(controller);
   try {
-    printSummary(await runJob({ configPath, today: options.today }));
-    return 0;
+    printSummary(await runJob({ configPath, today: options.today, signal: controller.signal }));
+    const signal = stoppedBy();
+    if (signal === undefined) return 0;
+    process.stderr.write(`xetra-etl: ${signal} came after the report was written; the meta file was updated to match\n`);
+    return EXIT_ON_SIGNAL[signal];
   } catch (error) {
+    const signal = stoppedBy();
+    if (signal !== undefined) {
+      process.stderr.write(`xetra-etl: stopped by ${signal}: no report was written and the meta file is unchanged\n`);
+      return EXIT_ON_SIGNAL[signal];
+    }
     if (error instanceof XetraEtlError) {
       process.stderr.write(`xetra-etl: error: ${error.message}\n`);
       return error instanceof ConfigError ? EXIT_USAGE : EXIT_FAILED;

@@ -14,6 +14,8 @@ export interface RunOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly env?: NodeJS.ProcessEnv;
+  /** Aborting it stops the run before anything is written (see XetraETL.load). */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunSummary extends Omit<Extracted, 'days'>, Loaded {
@@ -39,7 +41,7 @@ export async function runJob(options: RunOptions): Promise<RunSummary> {
   await trg.assertReachable();
 
   logger.info('Xetra ETL job started');
-  const etl = await XetraETL.create(src, trg, config.meta.meta_key, config.source, config.target, { logger, clock });
+  const etl = await XetraETL.create(src, trg, config.meta.meta_key, config.source, config.target, { logger, clock, signal: options.signal });
   const { days, ...result } = await etl.etlReport1();
   logger.info({ instrumentDays: days.size, rows: result.rows, reportRows: result.reportRows }, 'Xetra ETL job finished.');
   return {

@@ -34,7 +34,7 @@ export class S3BucketConnector {
    * Streams the CSV object `key` through `onRecord`, header first, without holding it in memory.
    * Returns false when there is no such key.
    */
-  async readCsv(key: string, onRecord: RecordHandler): Promise<boolean> {
+  async readCsv(key: string, onRecord: RecordHandler, signal?: AbortSignal): Promise<boolean> {
     this.logger.info(`Reading file ${this.location}/${key}`);
     const body = await this.store.read(key);
     if (body === undefined) return false;
@@ -42,10 +42,14 @@ export class S3BucketConnector {
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const parser = new CsvParser(onRecord);
     try {
-      for await (const chunk of body) parser.push(decoder.decode(chunk, { stream: true }));
+      for await (const chunk of body) {
+        signal?.throwIfAborted();
+        parser.push(decoder.decode(chunk, { stream: true }));
+      }
       parser.push(decoder.decode());
       parser.end();
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       if (error instanceof CsvSyntaxError) throw new SourceDataError(`${where}: line ${error.line}: ${error.message}`);
       if ((error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
         throw new SourceDataError(`${where}: line ${parser.currentLine}: not valid UTF-8 text; source files must be UTF-8 CSV`);
@@ -83,7 +87,7 @@ export class S3BucketConnector {
    * Writes `frame` as CSV or Parquet. An empty frame writes nothing and returns undefined, before
    * the format is checked, as in the original.
    */
-  async writeFrameToS3(frame: Frame, key: string, fileFormat: string): Promise<true | undefined> {
+  async writeFrameToS3(frame: Frame, key: string, fileFormat: string, signal?: AbortSignal): Promise<true | undefined> {
     if (isEmpty(frame)) {
       this.logger.info('The dataframe is empty! No file will be written!');
       return undefined;
@@ -101,7 +105,7 @@ export class S3BucketConnector {
       throw new WrongFormatError(`cannot write ${this.location}/${key}: the file format '${fileFormat}' is not supported; use 'csv' or 'parquet'`);
     }
     this.logger.info(`Writing file to ${this.location}/${key}`);
-    await this.store.write(key, body, contentType);
+    await this.store.write(key, body, contentType, signal);
     return true;
   }
 }

@@ -44,15 +44,17 @@ export class LocalObjectStore implements ObjectStore {
     return createReadStream(file, { fd: handle, highWaterMark: 1 << 16 });
   }
 
-  async write(key: string, body: Uint8Array): Promise<void> {
+  async write(key: string, body: Uint8Array, _contentType?: string, signal?: AbortSignal): Promise<void> {
     const file = this.pathOf(key);
     const partial = path.join(path.dirname(file), `${PARTIAL_MARK}${String(process.pid)}-${path.basename(file)}`);
     try {
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(partial, body);
+      await writeFile(partial, body, { signal });
+      signal?.throwIfAborted();
       await rename(partial, file);
     } catch (error) {
       await rm(partial, { force: true });
+      if (signal?.aborted) throw signal.reason;
       throw new StorageError(`cannot write ${this.location}/${key}: ${String(error)}`);
     }
   }

@@ -11,8 +11,11 @@ export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
   /** The object's bytes as a stream, or undefined when there is no such key. */
   read(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
-  /** Stores the whole body under `key`; readers see either the old object or the complete new one. */
-  write(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /**
+   * Stores the whole body under `key`; readers see either the old object or the complete new one.
+   * When `signal` aborts first, the write is abandoned and leaves nothing behind.
+   */
+  write(key: string, body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** Orders keys as S3 lists them: by their UTF-8 bytes. */

@@ -41,13 +41,19 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async write(key: string, body: Uint8Array, contentType: string): Promise<void> {
-    // lib-storage aborts a failed multipart upload, so a failed write leaves no object behind.
+  async write(key: string, body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    // lib-storage aborts a failed or abandoned multipart upload, so no object is left behind.
     const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType } });
+    const abandon = (): void => void upload.abort();
+    signal?.addEventListener('abort', abandon, { once: true });
     try {
       await upload.done();
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw this.failure(`write '${key}' to`, error);
+    } finally {
+      signal?.removeEventListener('abort', abandon);
     }
   }
 

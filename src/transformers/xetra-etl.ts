@@ -27,6 +27,8 @@ export interface Loaded {
 export interface EtlDeps {
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Stops the run at the next safe point: before or during the report write, never after it. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -67,6 +69,7 @@ export class XetraETL {
     let headerOnlyFiles = 0;
     for (const date of this.extractDateList) {
       for (const key of await this.src.listFilesInPrefix(date)) {
+        this.deps.signal?.throwIfAborted();
         // A zero-byte "folder" object made by the S3 console holds no data; the original crashed on it.
         if (key.endsWith('/')) {
           logger.warn(`Skipping folder marker ${this.src.location}/${key}`);
@@ -75,7 +78,7 @@ export class XetraETL {
         const where = `${this.src.location}/${key}`;
         const rowsBefore = counts.rows;
         const folder = sourceRowFolder(where, this.srcArgs, days, counts);
-        if (!(await this.src.readCsv(key, folder))) throw new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
+        if (!(await this.src.readCsv(key, folder, this.deps.signal))) throw new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
         if (!folder.sawHeader()) throw new SourceDataError(`${where}: the object is empty (0 bytes); expected a CSV header line. Remove it or replace it with the real file`);
         files += 1;
         if (counts.rows === rowsBefore) headerOnlyFiles += 1;
@@ -98,11 +101,15 @@ export class XetraETL {
     return this.toFrame(report);
   }
 
-  /** Writes the report, then records the dates in the meta file: never the other way round. */
+  /**
+   * Writes the report, then records the dates in the meta file: never the other way round. Once the
+   * report is written the meta update runs even when the run is being stopped, so the two agree.
+   */
   async load(frame: Frame): Promise<Loaded> {
-    const { logger, clock } = this.deps;
+    const { logger, clock, signal } = this.deps;
+    signal?.throwIfAborted();
     const key = `${this.trgArgs.trg_key}${strftime(clock.now(), this.trgArgs.trg_key_date_format)}.${this.trgArgs.trg_format}`;
-    const written = await this.trg.writeFrameToS3(frame, key, this.trgArgs.trg_format);
+    const written = await this.trg.writeFrameToS3(frame, key, this.trgArgs.trg_format, signal);
     logger.info('Xetra target data successfully written.');
     await this.meta.updateMetaFile(this.metaUpdateList);
     logger.info('Xetra meta file successfully updated.');

@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, listFiles, repoRoot, runCli } from '../support/run-cli.js';
+import { cliPath, ensureBuilt, listFiles, repoRoot, runCli, sharedXetra, writeJobConfig } from '../support/run-cli.js';
 import { makeWorkspace } from '../support/workspace.js';
 
 beforeAll(() => ensureBuilt());
@@ -71,5 +73,26 @@ describe('xetra-etl command line', () => {
     const text = (await runCli([pretty.configPath, '--today', '2017-07-24'])).stderr;
     expect(text).toMatch(/INFO.*Xetra ETL job started/);
     expect(text).not.toMatch(/^\{"level"/m);
+  });
+});
+
+describe('stopping', () => {
+  it('on SIGTERM mid-run exits 143 and leaves no report and no meta file', async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'xetra-stop-'));
+    const target = path.join(work, 'trg');
+    const config = await writeJobConfig(work, { sourceBucketDir: sharedXetra, targetBucketDir: target, firstExtractDate: '2017-07-24', logLevel: 'info', edit: (c) => Object.assign(c.logging ?? {}, { format: 'json' }) });
+    const child = spawn(process.execPath, [cliPath, '--config', config, '--today', '2017-07-28'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // Well inside the extract: the real 07-25 trading hours still lie ahead.
+      if (stderr.includes('2017-07-24_BINS_XETR09.csv') && child.exitCode === null && !child.killed) child.kill('SIGTERM');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toContain('xetra-etl: SIGTERM received, stopping');
+    expect(stderr).toContain('xetra-etl: stopped by SIGTERM: no report was written and the meta file is unchanged');
+    expect(stderr).not.toContain('2017-07-28_BINS_XETR00.csv');
+    expect(code).toBe(143);
+    expect(await listFiles(target)).toEqual([]);
   });
 });
