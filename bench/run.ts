@@ -1,80 +1,212 @@
 /**
- * `npm run bench`: xetra-etl end to end against a peer measured in the same run, on the same files.
- * The peer is the original's engine: pandas running tests/parity/original_report1.py. Runs alternate
- * after one warm-up each; the table shows medians and the ratio, never a single time.
+ * `npm run bench`: xetra-etl end to end on local files (`file:`) and against a loopback S3 server, and DuckDB
+ * computing the same report from the same local files, on seeded synthetic Xetra data (bench/generate.ts).
+ * Contenders alternate, one warm-up round then `--runs` measured rounds; each run is its own process, measured
+ * from outside (wall clock, peak RSS from GNU time). The first report of each contender is compared cell by cell
+ * with DuckDB's. Prints the table and writes it to bench/results/<date>.md and latest.md.
  *
- *   npm run bench [-- --runs 5 --data ../shared/data/xetra --first 2017-07-24 --today 2017-07-28]
+ *   npm run bench [-- --runs 5 --seed 1 --sizes 1m,4m --scale --with-pandas --skip-s3]
+ *   npm run bench:smoke        (tiny data, one run each, parity checked, nothing written)
  */
+import { cpus, totalmem, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { dayBefore, dayRange, repoRoot, writeJobConfig } from '../tests/support/run-cli.js';
+import ts from 'typescript';
+import { cliPath, ensureBuilt, repoRoot, writeJobConfig } from '../tests/support/run-cli.js';
+import { createBucket, getObjectBytes, listAllKeys, startS3Server, uploadFolder, type S3TestServer } from '../tests/support/s3-server.js';
+import { compareReports } from './compare.js';
+import { ensureDataset, SIZES, type Dataset } from './generate.js';
+import { measure, median, type Sample } from './measure.js';
 
-const { values } = parseArgs({
+const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
-    data: { type: 'string', default: path.resolve(repoRoot, '../shared/data/xetra') },
-    first: { type: 'string', default: '2017-07-24' },
-    today: { type: 'string', default: '2017-07-28' },
+    seed: { type: 'string', default: '1' },
+    sizes: { type: 'string', default: '1m,4m' },
+    scale: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    'with-pandas': { type: 'boolean', default: false },
+    'skip-s3': { type: 'boolean', default: false },
   },
 });
-const runs = Number(values.runs);
-const work = await mkdtemp(path.join(tmpdir(), 'xetra-bench-'));
-const target = path.join(work, 'trg');
-const config = await writeJobConfig(work, { sourceBucketDir: values.data, targetBucketDir: target, firstExtractDate: values.first, trgFormat: 'csv', logLevel: 'warn' });
-const dates = dayRange(dayBefore(values.first), values.today);
+const sizes = args.smoke ? ['smoke'] : [...args.sizes.split(','), ...(args.scale ? ['20m'] : [])];
+const [runs, warmups] = args.smoke ? [1, 0] : [Number(args.runs), 1];
+const seed = Number(args.seed);
+const log = (line: string): boolean => process.stderr.write(`${line}\n`);
 
-interface Sample {
-  seconds: number;
-  peakMiB: number;
+interface Contender {
+  readonly name: string;
+  /** Readies a fresh target for run `run` and returns the command to time (and its environment). */
+  prepare(run: number): Promise<{ command: string[]; env?: NodeJS.ProcessEnv }>;
+  /** The report the last run wrote, as Parquet; absent for contenders whose output is not compared. */
+  report?(): Promise<Uint8Array>;
 }
 
-/** Wall time and peak RSS of one command, from GNU time. */
-function measure(command: string[]): Sample {
-  const child = spawnSync('/usr/bin/time', ['-f', '%e %M', ...command], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
-  const out = child.stderr.toString();
-  if (child.status !== 0) throw new Error(`${command.join(' ')} failed: ${out}`);
-  const [seconds = '0', kib = '0'] = (out.trim().split('\n').at(-1) ?? '').split(' ');
-  return { seconds: Number(seconds), peakMiB: Number(kib) / 1024 };
+interface SizeResult {
+  readonly data: Dataset;
+  readonly reportRows: number;
+  readonly samples: Map<string, Sample[]>;
+  readonly differences: string[];
 }
 
-const contenders: Record<string, () => string[]> = {
-  'xetra-etl (file:)': () => ['node', 'dist/cli.js', '--config', config, '--today', values.today],
-  'pandas (the original engine)': () => ['/usr/bin/python3', 'tests/parity/original_report1.py', '--root', values.data, '--extract-date', values.first, '--dates', dates.join(','), '--out', path.join(work, 'pandas.csv')],
-};
-
-async function fresh(): Promise<void> {
-  await rm(target, { recursive: true, force: true });
-  await mkdir(target, { recursive: true });
+/** bench/duckdb-report.ts as plain JavaScript next to node_modules, so the measured process runs without tsx. */
+async function buildDuckdbScript(): Promise<string> {
+  const source = await readFile(path.join(repoRoot, 'bench/duckdb-report.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  const file = path.join(repoRoot, 'node_modules/.cache/xetra-etl-bench/duckdb-report.mjs');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, outputText);
+  return file;
 }
 
-const samples = new Map<string, Sample[]>(Object.keys(contenders).map((name) => [name, []]));
-for (let round = 0; round <= runs; round++) {
-  for (const [name, command] of Object.entries(contenders)) {
-    await fresh();
-    const sample = measure(command());
-    if (round > 0) samples.get(name)?.push(sample); // round 0 warms the page cache and the JIT
+function contenders(data: Dataset, work: string, duckdbScript: string, s3: S3TestServer | undefined, srcBucket: string): Contender[] {
+  const job = { sourceBucketDir: data.bucketDir, firstExtractDate: data.firstExtractDate, trgFormat: 'parquet', logLevel: 'warn' } as const;
+  const etlArgs = (config: string): string[] => [process.execPath, cliPath, '--config', config, '--today', data.today];
+  const localTarget = path.join(work, 'local/trg');
+  const duckdbOut = path.join(work, 'duckdb.parquet');
+  let s3Target = '';
+  const list: Contender[] = [
+    {
+      name: 'xetra-etl (file:)',
+      async prepare() {
+        await rm(localTarget, { recursive: true, force: true });
+        return { command: etlArgs(await writeJobConfig(path.dirname(localTarget), { ...job, targetBucketDir: localTarget })) };
+      },
+      async report() {
+        const dir = path.join(localTarget, 'report1');
+        const [name] = (await readdir(dir)).filter((f) => f.endsWith('.parquet'));
+        return readFile(path.join(dir, name ?? 'missing.parquet'));
+      },
+    },
+  ];
+  if (s3) {
+    list.push({
+      name: 'xetra-etl (S3, loopback)',
+      async prepare(run) {
+        s3Target = `trg-${data.spec.name}-${run}`;
+        await createBucket(s3.client, s3Target);
+        const dir = path.join(work, 's3');
+        const edit = (config: Record<string, Record<string, unknown>>): void => {
+          config.s3 = { access_key: 'XETRA_BENCH_KEY', secret_key: 'XETRA_BENCH_SECRET', src_endpoint_url: s3.endpoint, src_bucket: srcBucket, trg_endpoint_url: s3.endpoint, trg_bucket: s3Target, region: 'us-east-1' };
+        };
+        const config = await writeJobConfig(dir, { ...job, targetBucketDir: path.join(dir, 'unused'), edit });
+        return { command: etlArgs(config), env: { ...process.env, XETRA_BENCH_KEY: 'test', XETRA_BENCH_SECRET: 'test' } };
+      },
+      async report() {
+        const [key] = await listAllKeys(s3.client, s3Target, 'report1/');
+        return getObjectBytes(s3.client, s3Target, key ?? 'missing');
+      },
+    });
   }
+  list.push({
+    name: 'DuckDB (same SQL report)',
+    async prepare() {
+      await rm(duckdbOut, { force: true });
+      return { command: [process.execPath, duckdbScript, '--root', data.bucketDir, '--dates', data.dates.join(','), '--extract-date', data.firstExtractDate, '--out', duckdbOut] };
+    },
+    report: () => readFile(duckdbOut),
+  });
+  if (args['with-pandas']) {
+    list.push({
+      name: 'pandas (the original engine)',
+      prepare: () => Promise.resolve({ command: ['/usr/bin/python3', 'tests/parity/original_report1.py', '--root', data.bucketDir, '--extract-date', data.firstExtractDate, '--dates', data.dates.join(','), '--out', path.join(work, 'pandas.csv')] }),
+    });
+  }
+  return list;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] ?? 0) : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
-};
-const [ours, peer] = [...samples.values()].map((xs) => ({ wall: median(xs.map((x) => x.seconds)), rss: median(xs.map((x) => x.peakMiB)) }));
-const lines = [
-  `xetra-etl benchmark, ${new Date().toISOString().slice(0, 10)}, ${runs} runs each after a warm-up, dates ${dates[0] ?? ''}..${dates.at(-1) ?? ''} of ${values.data}`,
-  '',
-  '| contender | median wall (s) | median peak RSS (MiB) |',
-  '|---|---|---|',
-  ...[...samples.entries()].map(([name, xs]) => `| ${name} | ${median(xs.map((x) => x.seconds)).toFixed(2)} | ${median(xs.map((x) => x.peakMiB)).toFixed(0)} |`),
-  '',
-  `ratio xetra-etl / pandas: wall ${((ours?.wall ?? 0) / (peer?.wall ?? 1)).toFixed(2)}, peak RSS ${((ours?.rss ?? 0) / (peer?.rss ?? 1)).toFixed(2)}`,
-];
-const table = lines.join('\n');
+async function benchSize(data: Dataset, duckdbScript: string, s3: S3TestServer | undefined): Promise<SizeResult> {
+  const work = await mkdtemp(path.join(tmpdir(), 'xetra-bench-'));
+  const srcBucket = `src-${data.spec.name}`;
+  if (s3) {
+    const started = Date.now();
+    await createBucket(s3.client, srcBucket);
+    await uploadFolder(s3.client, srcBucket, data.bucketDir);
+    log(`${data.spec.name}: seeded the loopback S3 server in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const list = contenders(data, work, duckdbScript, s3, srcBucket);
+  const samples = new Map<string, Sample[]>(list.map((c) => [c.name, []]));
+  const reports = new Map<string, Uint8Array>();
+  for (let round = 0; round < warmups + runs; round++) {
+    for (const contender of list) {
+      const { command, env } = await contender.prepare(round);
+      const sample = await measure(command, { cwd: repoRoot, ...(env ? { env } : {}) });
+      log(`${data.spec.name} ${round < warmups ? 'warm-up' : `run ${round - warmups + 1}/${runs}`}: ${contender.name} ${sample.seconds.toFixed(2)} s, ${sample.peakMiB.toFixed(0)} MiB`);
+      if (round === 0 && contender.report) reports.set(contender.name, await contender.report());
+      if (round >= warmups) samples.get(contender.name)?.push(sample);
+    }
+  }
+  const [reference, ...others] = list.filter((c) => c.report !== undefined).reverse(); // DuckDB is the reference
+  const expected = reports.get(reference?.name ?? '') ?? new Uint8Array();
+  let reportRows = 0;
+  const differences: string[] = [];
+  for (const other of others) {
+    const result = await compareReports(expected, reports.get(other.name) ?? new Uint8Array(), ['DuckDB', other.name]);
+    reportRows = result.rows;
+    differences.push(...result.differences.map((d) => `${data.spec.name}: ${d}`));
+  }
+  await rm(work, { recursive: true, force: true });
+  return { data, reportRows, samples, differences };
+}
+
+function render(results: readonly SizeResult[]): string {
+  const n = (x: number, digits = 0): string => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const mib = (bytes: number): number => bytes / 2 ** 20;
+  const git = (...a: string[]): string => spawnSync('git', a, { cwd: repoRoot, encoding: 'utf8' }).stdout.trim();
+  const duckdb = JSON.parse(spawnSync(process.execPath, ['-p', 'JSON.stringify(require("@duckdb/node-api/package.json").version)'], { cwd: repoRoot, encoding: 'utf8' }).stdout) as string;
+  const lines = [
+    `# xetra-etl benchmark, ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    `${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, ${n(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, @duckdb/node-api ${duckdb}, ` +
+      `xetra-etl at ${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' with uncommitted changes in src/' : ''}. ` +
+      `Seed ${seed}; ${runs} measured run(s) per contender after ${warmups} warm-up(s), alternating; each run a fresh process with a fresh target. ` +
+      'Wall: median; peak RSS: the highest of the measured runs (GNU time). rows/s and MiB/s: source rows and CSV bytes over the median wall.',
+    '',
+    '| data | contender | median wall (s) | min–max (s) | rows/s | MiB/s | peak RSS (MiB) |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const { data, samples } of results) {
+    for (const [name, xs] of samples) {
+      const wall = median(xs.map((x) => x.seconds));
+      const walls = xs.map((x) => x.seconds);
+      lines.push(`| ${data.spec.name}: ${n(data.rows)} rows, ${n(mib(data.bytes))} MiB | ${name} | ${n(wall, 2)} | ${n(Math.min(...walls), 2)}–${n(Math.max(...walls), 2)} | ${n(data.rows / wall)} | ${n(mib(data.bytes) / wall, 1)} | ${n(Math.max(...xs.map((x) => x.peakMiB)))} |`);
+    }
+  }
+  lines.push('', '| data | files | instrument-days reported | xetra-etl file: / DuckDB wall | peak RSS | xetra-etl S3 / DuckDB wall | xetra-etl S3 / file: wall | same report as DuckDB |', '|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const { data, reportRows, samples, differences } of results) {
+    const [local, s3, peer] = ['xetra-etl (file:)', 'xetra-etl (S3, loopback)', 'DuckDB (same SQL report)'].map((name) => samples.get(name) ?? []);
+    const wall = (xs: Sample[] | undefined): number => median((xs ?? []).map((x) => x.seconds));
+    const rss = (xs: Sample[] | undefined): number => Math.max(...(xs ?? []).map((x) => x.peakMiB));
+    lines.push(`| ${data.spec.name} | ${n(data.files)} | ${n(reportRows)} | ${n(wall(local) / wall(peer), 2)} | ${n(rss(local) / rss(peer), 2)} | ${s3?.length ? n(wall(s3) / wall(peer), 2) : '—'} | ${s3?.length ? n(wall(s3) / wall(local), 2) : '—'} | ${differences.length ? `**no**: ${differences.length} differences` : 'yes, cell for cell'} |`);
+  }
+  const differences = results.flatMap((r) => r.differences);
+  if (differences.length) lines.push('', 'Differences (DuckDB vs xetra-etl):', '', ...differences.map((d) => `- ${d}`));
+  return lines.join('\n');
+}
+
+await ensureBuilt();
+const duckdbScript = await buildDuckdbScript();
+const s3 = args['skip-s3'] ? undefined : await startS3Server();
+const results: SizeResult[] = [];
+try {
+  for (const size of sizes) {
+    const spec = SIZES[size];
+    if (!spec) throw new Error(`unknown size ${size}; known: ${Object.keys(SIZES).join(', ')}`);
+    const started = Date.now();
+    const data = await ensureDataset(spec, seed);
+    log(`${size}: ${data.rows} rows, ${data.files} files in ${data.bucketDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    results.push(await benchSize(data, duckdbScript, s3));
+  }
+} finally {
+  await s3?.stop();
+}
+const table = render(results);
 process.stdout.write(`${table}\n`);
-await mkdir(path.join(repoRoot, 'bench/results'), { recursive: true });
-await writeFile(path.join(repoRoot, 'bench/results/latest.md'), `${table}\n`);
-await rm(work, { recursive: true, force: true });
+if (!args.smoke) {
+  const dir = path.join(repoRoot, 'bench/results');
+  await mkdir(dir, { recursive: true });
+  for (const name of [`${new Date().toISOString().slice(0, 10)}.md`, 'latest.md']) await writeFile(path.join(dir, name), `${table}\n`);
+}
+if (results.some((r) => r.differences.length)) process.exitCode = 1;

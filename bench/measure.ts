@@ -1,0 +1,37 @@
+/** Runs one command from outside and measures it: wall time around the process, peak RSS from GNU time. */
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface Sample {
+  readonly seconds: number;
+  readonly peakMiB: number;
+}
+
+let counter = 0;
+
+/**
+ * Spawns `command` under `/usr/bin/time -f %M` (its maximum resident set, in KiB) and times it with the monotonic
+ * clock. Asynchronous, so a server in this process (the loopback S3) keeps serving. Throws with the child's stderr
+ * when it exits non-zero.
+ */
+export async function measure(command: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Sample> {
+  const timeFile = path.join(tmpdir(), `xetra-bench-time-${process.pid}-${counter++}`);
+  const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%M', ...command], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const started = process.hrtime.bigint();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+  const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('close', resolve));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const kib = Number((await readFile(timeFile, 'utf8').catch(() => '')).trim().split('\n').at(-1));
+  await rm(timeFile, { force: true });
+  if (code !== 0) throw new Error(`${command.join(' ')} exited ${code}: ${stderr.trim()}`);
+  return { seconds, peakMiB: kib / 1024 };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
