@@ -39,21 +39,16 @@ export class S3BucketConnector {
     const body = await this.store.read(key);
     if (body === undefined) return false;
     const where = `${this.location}/${key}`;
-    const decoder = new TextDecoder('utf-8', { fatal: true });
     const parser = new CsvParser(onRecord);
     try {
       for await (const chunk of body) {
         signal?.throwIfAborted();
-        parser.push(decoder.decode(chunk, { stream: true }));
+        parser.push(chunk);
       }
-      parser.push(decoder.decode());
       parser.end();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (error instanceof CsvSyntaxError) throw new SourceDataError(`${where}: line ${error.line}: ${error.message}`);
-      if ((error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-        throw new SourceDataError(`${where}: line ${parser.currentLine}: not valid UTF-8 text; source files must be UTF-8 CSV`);
-      }
       if (error instanceof SourceDataError || error instanceof StorageError) throw error;
       throw new StorageError(`cannot read ${where}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -64,11 +59,12 @@ export class S3BucketConnector {
   async readCsvToFrame(key: string): Promise<Frame | undefined> {
     let names: string[] | undefined;
     const rows: string[][] = [];
-    const found = await this.readCsv(key, (fields, line) => {
+    const found = await this.readCsv(key, (record) => {
+      const fields = record.texts();
       if (names === undefined) {
         names = fields;
       } else if (fields.length !== names.length) {
-        throw new SourceDataError(`${this.location}/${key}: line ${line}: expected ${names.length} fields as in the header, found ${fields.length}`);
+        throw new SourceDataError(`${this.location}/${key}: line ${record.line}: expected ${names.length} fields as in the header, found ${fields.length}`);
       } else {
         rows.push(fields);
       }

@@ -1,122 +1,130 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
- * A streaming RFC 4180 reader with pandas' reading rules where they matter here: quoted fields may
- * hold commas, quotes ("") and line breaks; LF and CRLF both end a record; blank lines are skipped.
- * Text arrives in chunks of any size, so one record may span many chunks.
+ * A streaming RFC 4180 reader over bytes, with pandas' reading rules where they matter here: quoted
+ * fields may hold commas, quotes ("") and line breaks; LF and CRLF both end a record; blank lines are
+ * skipped; a UTF-8 BOM is ignored. Bytes arrive in chunks of any size, so a record may span chunks.
+ *
+ * It never builds a string per field: a record is a set of byte ranges into the chunk, and the
+ * consumer decodes only the fields it needs. That is most of the job's speed.
  */
-export type RecordHandler = (fields: string[], line: number) => void;
+export type RecordHandler = (record: CsvRecord) => void;
 
 const COMMA = 44;
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
+const PLUS = 43;
+const MINUS = 45;
+const DOT = 46;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const EMPTY = Buffer.alloc(0);
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+const WHOLE = /^\s*[+-]?\d+\s*$/;
 
-export class CsvParser {
-  private fields: string[] = [];
-  private field = '';
-  private inQuotes = false;
-  /** A quote ended the previous chunk inside a quoted field: it is either `""` or the closing quote. */
-  private quoteAtChunkEnd = false;
-  private skipNextLf = false;
-  private recordHasQuote = false;
-  private line = 1;
-  private recordLine = 1;
+/** The rare forms (exponents, spaces, long mantissas) go through the regular expression and `Number`. */
+function parseSlow(text: string, pattern: RegExp): number {
+  return pattern.test(text) ? Number(text) : NaN;
+}
 
-  constructor(private readonly onRecord: RecordHandler) {}
+/** One record: field `i` is the bytes `starts[i]..ends[i]` of `buf`, quotes removed. */
+export class CsvRecord {
+  buf: Buffer = EMPTY;
+  count = 0;
+  /** The line the record starts on (1-based). */
+  line = 1;
+  starts = new Int32Array(32);
+  ends = new Int32Array(32);
+  /** Set for quoted fields holding `""`, which decode to one quote. */
+  escaped = new Uint8Array(32);
 
-  /** The line the next character belongs to (1-based), for error messages. */
-  get currentLine(): number {
-    return this.line;
+  text(i: number): string {
+    const value = this.buf.toString('utf8', this.starts[i], this.ends[i]);
+    return this.escaped[i] ? value.replaceAll('""', '"') : value;
   }
 
-  push(text: string): void {
-    let i = 0;
-    const n = text.length;
-    if (this.quoteAtChunkEnd && n > 0) {
-      this.quoteAtChunkEnd = false;
-      if (text.charCodeAt(0) === QUOTE) {
-        this.field += '"';
-        i = 1;
+  length(i: number): number {
+    return (this.ends[i] ?? 0) - (this.starts[i] ?? 0);
+  }
+
+  /**
+   * Field `i` as a number the way `float()` reads a plain decimal, or NaN when it is not one. Up to
+   * 15 digits it is computed from the bytes: an exact integer divided by an exact power of ten is
+   * correctly rounded, so it equals `Number(text)`.
+   */
+  decimal(i: number): number {
+    const buf = this.buf;
+    const end = this.ends[i] ?? 0;
+    let p = this.starts[i] ?? 0;
+    const negative = buf[p] === MINUS;
+    if (negative || buf[p] === PLUS) p += 1;
+    let mantissa = 0;
+    let digits = 0;
+    let scale = -1;
+    for (; p < end; p++) {
+      const c = buf[p] ?? 0;
+      if (c >= DIGIT_0 && c <= DIGIT_9) {
+        mantissa = mantissa * 10 + (c - DIGIT_0);
+        digits += 1;
+        if (scale >= 0) scale += 1;
+      } else if (c === DOT && scale < 0) {
+        scale = 0;
       } else {
-        this.inQuotes = false;
+        return parseSlow(this.text(i), DECIMAL);
       }
     }
-    if (this.skipNextLf && n > 0) {
-      this.skipNextLf = false;
-      if (text.charCodeAt(i) === LF) i += 1;
-    }
-    while (i < n) {
-      i = this.inQuotes ? this.quoted(text, i) : this.unquoted(text, i);
-    }
+    if (digits === 0 || digits > 15) return parseSlow(this.text(i), DECIMAL);
+    const value = scale > 0 ? mantissa / (POW10[scale] ?? 1) : mantissa;
+    return negative ? -value : value;
   }
 
-  /** Ends the input; fails if it stops inside a quoted field. */
-  end(): void {
-    if (this.quoteAtChunkEnd) {
-      this.quoteAtChunkEnd = false;
-      this.inQuotes = false;
-    }
-    if (this.inQuotes) {
-      throw new CsvSyntaxError(`unterminated quoted field starting on line ${this.recordLine}`, this.recordLine);
-    }
-    if (this.field !== '' || this.fields.length > 0 || this.recordHasQuote) this.finishRecord();
-  }
-
-  private quoted(text: string, from: number): number {
-    const quote = text.indexOf('"', from);
-    const stop = quote === -1 ? text.length : quote;
-    const piece = text.slice(from, stop);
-    this.field += piece;
-    this.line += countLineBreaks(piece);
-    if (quote === -1) return text.length;
-    if (quote + 1 === text.length) {
-      this.quoteAtChunkEnd = true;
-      return text.length;
-    }
-    if (text.charCodeAt(quote + 1) === QUOTE) {
-      this.field += '"';
-      return quote + 2;
-    }
-    this.inQuotes = false;
-    return quote + 1;
-  }
-
-  private unquoted(text: string, from: number): number {
-    let start = from;
-    for (let i = from; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === COMMA) {
-        this.fields.push(this.field + text.slice(start, i));
-        this.field = '';
-        start = i + 1;
-      } else if (c === LF || c === CR) {
-        this.field += text.slice(start, i);
-        this.finishRecord();
-        this.line += 1;
-        this.recordLine = this.line;
-        if (c === CR) {
-          if (i + 1 === text.length) this.skipNextLf = true;
-          else if (text.charCodeAt(i + 1) === LF) i += 1;
-        }
-        start = i + 1;
-      } else if (c === QUOTE && i === start && this.field === '') {
-        this.inQuotes = true;
-        this.recordHasQuote = true;
-        return i + 1;
+  /** Field `i` as a whole number, or NaN when it is not one (or too large to be exact). */
+  wholeNumber(i: number): number {
+    const buf = this.buf;
+    const end = this.ends[i] ?? 0;
+    let p = this.starts[i] ?? 0;
+    const negative = buf[p] === MINUS;
+    if (negative || buf[p] === PLUS) p += 1;
+    let value = 0;
+    const digits = end - p;
+    for (; p < end; p++) {
+      const c = buf[p] ?? 0;
+      if (c < DIGIT_0 || c > DIGIT_9 || digits > 15) {
+        const slow = parseSlow(this.text(i), WHOLE);
+        return Number.isSafeInteger(slow) ? slow : NaN;
       }
+      value = value * 10 + (c - DIGIT_0);
     }
-    this.field += text.slice(start);
-    return text.length;
+    if (digits === 0) return NaN;
+    return negative ? -value : value;
   }
 
-  private finishRecord(): void {
-    const blank = this.fields.length === 0 && this.field === '' && !this.recordHasQuote;
-    if (!blank) {
-      this.fields.push(this.field);
-      this.onRecord(this.fields, this.recordLine);
-    }
-    this.fields = [];
-    this.field = '';
-    this.recordHasQuote = false;
+  /** Every field as a string (headers, small files). */
+  texts(): string[] {
+    return Array.from({ length: this.count }, (_, i) => this.text(i));
+  }
+
+  push(start: number, end: number, escaped: boolean): void {
+    if (this.count === this.starts.length) this.grow();
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.escaped[this.count] = escaped ? 1 : 0;
+    this.count += 1;
+  }
+
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const starts = new Int32Array(size);
+    const ends = new Int32Array(size);
+    const escaped = new Uint8Array(size);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    escaped.set(this.escaped);
+    this.starts = starts;
+    this.ends = ends;
+    this.escaped = escaped;
   }
 }
 
@@ -129,8 +137,141 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-function countLineBreaks(text: string): number {
+export class CsvParser {
+  private tail: Buffer = EMPTY;
+  private line = 1;
+  private atStart = true;
+  private readonly record = new CsvRecord();
+
+  constructor(private readonly onRecord: RecordHandler) {}
+
+  /** The line the next record starts on (1-based), for error messages. */
+  get currentLine(): number {
+    return this.line;
+  }
+
+  push(chunk: Uint8Array): void {
+    let buf = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.atStart) {
+      if (buf.length < 3 && isBomPrefix(buf)) {
+        this.tail = buf;
+        return;
+      }
+      this.atStart = false;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
+    // Everything up to the last line feed is whole UTF-8 characters: check it before anyone reads it.
+    const complete = buf.lastIndexOf(LF) + 1;
+    if (!isUtf8(buf.subarray(0, complete))) this.failUtf8(buf.subarray(0, complete));
+    this.tail = buf.subarray(this.scan(buf, false));
+  }
+
+  /** Ends the input; fails if it stops inside a quoted field. */
+  end(): void {
+    this.atStart = false;
+    if (this.tail.length === 0) return;
+    if (!isUtf8(this.tail)) this.failUtf8(this.tail);
+    this.scan(this.tail, true);
+    this.tail = EMPTY;
+  }
+
+  /** Emits every whole record in `buf`; returns where the first incomplete one starts. */
+  private scan(buf: Buffer, atEof: boolean): number {
+    const record = this.record;
+    record.buf = buf;
+    const length = buf.length;
+    let pos = 0;
+    while (pos < length) {
+      record.count = 0;
+      record.line = this.line;
+      let breaks = 0;
+      let i = pos;
+      let done = false;
+      const startsQuoted = buf[pos] === QUOTE;
+      while (!done) {
+        let start = i;
+        let end: number;
+        let escaped = false;
+        if (buf[i] === QUOTE) {
+          start = i + 1;
+          let j = start;
+          for (;;) {
+            let quote = j;
+            while (quote < length && buf[quote] !== QUOTE) quote += 1;
+            if (quote === length || (quote + 1 === length && !atEof)) {
+              if (atEof) throw new CsvSyntaxError(`unterminated quoted field starting on line ${this.line + breaks}`, this.line + breaks);
+              return pos;
+            }
+            if (buf[quote + 1] === QUOTE) {
+              escaped = true;
+              j = quote + 2;
+              continue;
+            }
+            breaks += countLineFeeds(buf, start, quote);
+            end = quote;
+            i = quote + 1;
+            break;
+          }
+          const next = buf[i];
+          if (i < length && next !== COMMA && next !== LF && next !== CR) {
+            throw new CsvSyntaxError(`unexpected text after the closing quote of field ${record.count + 1}`, this.line + breaks);
+          }
+        } else {
+          while (i < length) {
+            const c = buf[i];
+            if (c === COMMA || c === LF || c === CR) break;
+            i += 1;
+          }
+          end = i;
+        }
+        record.push(start, end, escaped);
+        if (i >= length) {
+          if (!atEof) return pos;
+          pos = length;
+          done = true;
+        } else if (buf[i] === COMMA) {
+          i += 1;
+        } else {
+          if (buf[i] === CR) {
+            if (i + 1 === length && !atEof) return pos;
+            if (buf[i + 1] === LF) i += 1;
+          }
+          pos = i + 1;
+          done = true;
+        }
+      }
+      this.line += 1 + breaks;
+      const blank = record.count === 1 && record.length(0) === 0 && !startsQuoted;
+      if (!blank) this.onRecord(record);
+    }
+    return pos;
+  }
+
+  private failUtf8(bytes: Buffer): never {
+    let line = this.line;
+    let from = 0;
+    for (let lf = bytes.indexOf(LF); lf !== -1; lf = bytes.indexOf(LF, from)) {
+      if (!isUtf8(bytes.subarray(from, lf))) break;
+      from = lf + 1;
+      line += 1;
+    }
+    throw new CsvUtf8Error(line);
+  }
+}
+
+export class CsvUtf8Error extends CsvSyntaxError {
+  constructor(line: number) {
+    super('not valid UTF-8 text; source files must be UTF-8 CSV', line);
+  }
+}
+
+function isBomPrefix(buf: Buffer): boolean {
+  const bom = [0xef, 0xbb, 0xbf];
+  return buf.every((byte, i) => byte === bom[i]);
+}
+
+function countLineFeeds(buf: Buffer, from: number, to: number): number {
   let count = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count += 1;
+  for (let i = buf.indexOf(LF, from); i !== -1 && i < to; i = buf.indexOf(LF, i + 1)) count += 1;
   return count;
 }

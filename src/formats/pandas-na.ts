@@ -1,3 +1,5 @@
+import type { CsvRecord } from './csv-parser.js';
+
 /**
  * The strings pandas' `read_csv` reads as NaN by default (pandas 1.x). The original drops every row
  * with a NaN in a configured column, so a Mnemonic of `NA` or an empty EndPrice drops the row too.
@@ -6,3 +8,20 @@ export const PANDAS_NA_VALUES: ReadonlySet<string> = new Set([
   '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN',
   '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'n/a', 'nan', 'null',
 ]);
+
+/** The non-empty NA strings as bytes, by first byte and length, so most fields are ruled out at once. */
+const NA_BY_SHAPE = new Map<number, Buffer[]>();
+for (const value of PANDAS_NA_VALUES) {
+  if (value === '') continue;
+  const shape = value.charCodeAt(0) | (value.length << 8);
+  NA_BY_SHAPE.set(shape, [...(NA_BY_SHAPE.get(shape) ?? []), Buffer.from(value, 'ascii')]);
+}
+
+/** Whether field `i` reads as NaN in pandas, without decoding it. */
+export function isPandasNa(record: CsvRecord, i: number): boolean {
+  const start = record.starts[i] ?? 0;
+  const end = record.ends[i] ?? 0;
+  if (end === start) return true;
+  const candidates = NA_BY_SHAPE.get((record.buf[start] ?? 0) | ((end - start) << 8));
+  return candidates !== undefined && candidates.some((na) => record.buf.compare(na, 0, na.length, start, end) === 0);
+}

@@ -22,21 +22,24 @@ export interface InstrumentDay {
  * one closes, the order a stable sort by `Time` gives.
  */
 export class DailyAggregator {
-  private readonly days = new Map<string, InstrumentDay>();
+  /** Date → ISIN → day: the date is the same for a whole source file, so the outer lookup is cheap. */
+  private readonly byDate = new Map<string, Map<string, InstrumentDay>>();
+  private count = 0;
 
   get size(): number {
-    return this.days.size;
+    return this.count;
   }
 
-  values(): IterableIterator<InstrumentDay> {
-    return this.days.values();
+  *values(): IterableIterator<InstrumentDay> {
+    for (const days of this.byDate.values()) yield* days.values();
   }
 
   add(isin: string, date: string, time: string, startPrice: number, minPrice: number, maxPrice: number, tradedVolume: number): void {
-    const key = `${isin}\u0000${date}`;
-    const day = this.days.get(key);
+    const days = this.daysOf(date);
+    const day = days.get(isin);
     if (day === undefined) {
-      this.days.set(key, { isin, date, openTime: time, openPrice: startPrice, closeTime: time, closePrice: startPrice, minPrice, maxPrice, tradedVolume });
+      days.set(isin, { isin, date, openTime: time, openPrice: startPrice, closeTime: time, closePrice: startPrice, minPrice, maxPrice, tradedVolume });
+      this.count += 1;
       return;
     }
     if (time < day.openTime) {
@@ -54,10 +57,12 @@ export class DailyAggregator {
 
   /** Adds the days of an aggregator that read later sources, with the same tie rules as `add`. */
   merge(later: DailyAggregator): void {
-    for (const [key, next] of later.days) {
-      const day = this.days.get(key);
+    for (const next of later.values()) {
+      const days = this.daysOf(next.date);
+      const day = days.get(next.isin);
       if (day === undefined) {
-        this.days.set(key, { ...next });
+        days.set(next.isin, { ...next });
+        this.count += 1;
         continue;
       }
       if (next.openTime < day.openTime) {
@@ -72,5 +77,14 @@ export class DailyAggregator {
       if (next.maxPrice > day.maxPrice) day.maxPrice = next.maxPrice;
       day.tradedVolume += next.tradedVolume;
     }
+  }
+
+  private daysOf(date: string): Map<string, InstrumentDay> {
+    let days = this.byDate.get(date);
+    if (days === undefined) {
+      days = new Map();
+      this.byDate.set(date, days);
+    }
+    return days;
   }
 }

@@ -1,7 +1,8 @@
 import { SourceDataError } from '../common/errors.js';
 import type { XetraSourceConfig } from '../config/schema.js';
-import type { RecordHandler } from '../formats/csv-parser.js';
-import { PANDAS_NA_VALUES } from '../formats/pandas-na.js';
+import type { CsvRecord, RecordHandler } from '../formats/csv-parser.js';
+import { isPandasNa } from '../formats/pandas-na.js';
+import { TextInterner } from '../formats/text-interner.js';
 import type { DailyAggregator } from '../report/instrument-day.js';
 
 export interface FoldCounts {
@@ -11,66 +12,70 @@ export interface FoldCounts {
   dropped: number;
 }
 
-const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
-const WHOLE_NUMBER = /^\s*[+-]?\d+\s*$/;
-
 /**
  * A CSV record handler that folds one source object into `days`: checks the header for the
  * configured columns, drops rows as the original's `dropna` does, and fails on values the original
  * could not have summed or compared, naming the object and line.
  */
-export function sourceRowFolder(where: string, source: XetraSourceConfig, days: DailyAggregator, counts: FoldCounts): RecordHandler & { sawHeader(): boolean } {
+export function sourceRowFolder(where: string, source: XetraSourceConfig, days: DailyAggregator, counts: FoldCounts, texts = new TextInterner()): RecordHandler & { sawHeader(): boolean } {
   let header: string[] | undefined;
   let selected: number[] = [];
   let at = { isin: 0, date: 0, time: 0, start: 0, min: 0, max: 0, volume: 0 };
 
-  const number = (fields: string[], index: number, line: number, whole: boolean): number => {
-    const text = fields[index] ?? '';
-    if (!(whole ? WHOLE_NUMBER : NUMBER).test(text)) {
+  const number = (record: CsvRecord, index: number, whole: boolean): number => {
+    const value = whole ? record.wholeNumber(index) : record.decimal(index);
+    if (Number.isNaN(value)) {
       const column = header?.[index] ?? '?';
-      throw new SourceDataError(`${where}: line ${line}: column ${column} has '${text}', which is not ${whole ? 'a whole number' : 'a number'}; fix or remove the row`);
+      throw new SourceDataError(`${where}: line ${record.line}: column ${column} has '${record.text(index)}', which is not ${whole ? 'a whole number' : 'a number'}; fix or remove the row`);
     }
-    return Number(text);
+    return value;
   };
 
-  const handler: RecordHandler = (fields, line) => {
+  const onHeader = (record: CsvRecord): void => {
+    const names = record.texts();
+    header = names;
+    const indexOf = (name: string): number => {
+      const index = names.indexOf(name);
+      if (index === -1) {
+        throw new SourceDataError(`${where}: line ${record.line}: the header has no column '${name}' (source.src_columns); found: ${names.join(',')}`);
+      }
+      return index;
+    };
+    selected = source.src_columns.map(indexOf);
+    at = {
+      isin: indexOf(source.src_col_isin),
+      date: indexOf(source.src_col_date),
+      time: indexOf(source.src_col_time),
+      start: indexOf(source.src_col_start_price),
+      min: indexOf(source.src_col_min_price),
+      max: indexOf(source.src_col_max_price),
+      volume: indexOf(source.src_col_traded_vol),
+    };
+  };
+
+  const handler: RecordHandler = (record) => {
     if (header === undefined) {
-      header = fields;
-      const indexOf = (name: string): number => {
-        const index = fields.indexOf(name);
-        if (index === -1) {
-          throw new SourceDataError(`${where}: line ${line}: the header has no column '${name}' (source.src_columns); found: ${fields.join(',')}`);
-        }
-        return index;
-      };
-      selected = source.src_columns.map(indexOf);
-      at = {
-        isin: indexOf(source.src_col_isin),
-        date: indexOf(source.src_col_date),
-        time: indexOf(source.src_col_time),
-        start: indexOf(source.src_col_start_price),
-        min: indexOf(source.src_col_min_price),
-        max: indexOf(source.src_col_max_price),
-        volume: indexOf(source.src_col_traded_vol),
-      };
+      onHeader(record);
       return;
     }
-    if (fields.length !== header.length) {
-      throw new SourceDataError(`${where}: line ${line}: expected ${header.length} fields as in the header, found ${fields.length}; a field with a comma must be quoted`);
+    if (record.count !== header.length) {
+      throw new SourceDataError(`${where}: line ${record.line}: expected ${header.length} fields as in the header, found ${record.count}; a field with a comma must be quoted`);
     }
     counts.rows += 1;
-    if (selected.some((index) => PANDAS_NA_VALUES.has(fields[index] ?? ''))) {
-      counts.dropped += 1;
-      return;
+    for (const index of selected) {
+      if (isPandasNa(record, index)) {
+        counts.dropped += 1;
+        return;
+      }
     }
     days.add(
-      fields[at.isin] ?? '',
-      fields[at.date] ?? '',
-      fields[at.time] ?? '',
-      number(fields, at.start, line, false),
-      number(fields, at.min, line, false),
-      number(fields, at.max, line, false),
-      number(fields, at.volume, line, true),
+      texts.of(record, at.isin),
+      texts.of(record, at.date),
+      texts.of(record, at.time),
+      number(record, at.start, false),
+      number(record, at.min, false),
+      number(record, at.max, false),
+      number(record, at.volume, true),
     );
   };
   return Object.assign(handler, { sawHeader: () => header !== undefined });

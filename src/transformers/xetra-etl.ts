@@ -6,6 +6,7 @@ import { MetaProcess } from '../common/meta-process.js';
 import type { S3BucketConnector } from '../common/s3.js';
 import { strftime } from '../common/strftime.js';
 import type { XetraSourceConfig, XetraTargetConfig } from '../config/schema.js';
+import { TextInterner } from '../formats/text-interner.js';
 import { DailyAggregator } from '../report/instrument-day.js';
 import { computeReport1, type Report1Row } from '../report/report1.js';
 import { sourceRowFolder, type FoldCounts } from './source-rows.js';
@@ -65,6 +66,7 @@ export class XetraETL {
     logger.info('Extracting Xetra source files started...');
     const days = new DailyAggregator();
     const counts: FoldCounts = { rows: 0, dropped: 0 };
+    const texts = new TextInterner();
     let files = 0;
     let headerOnlyFiles = 0;
     for (const date of this.extractDateList) {
@@ -77,7 +79,7 @@ export class XetraETL {
         }
         const where = `${this.src.location}/${key}`;
         const rowsBefore = counts.rows;
-        const folder = sourceRowFolder(where, this.srcArgs, days, counts);
+        const folder = sourceRowFolder(where, this.srcArgs, days, counts, texts);
         if (!(await this.src.readCsv(key, folder, this.deps.signal))) throw new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
         if (!folder.sawHeader()) throw new SourceDataError(`${where}: the object is empty (0 bytes); expected a CSV header line. Remove it or replace it with the real file`);
         files += 1;

@@ -82,7 +82,7 @@ function toCsv(rows: readonly SourceRow[]): string {
 function foldCsv(file: readonly SourceRow[], into: DailyAggregator, name: string): void {
   const counts: FoldCounts = { rows: 0, dropped: 0 };
   const parser = new CsvParser(sourceRowFolder(name, SOURCE, into, counts));
-  parser.push(toCsv(file));
+  parser.push(Buffer.from(toCsv(file)));
   parser.end();
   expect(counts).toEqual({ rows: file.length, dropped: 0 });
 }
