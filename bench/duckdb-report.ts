@@ -8,7 +8,8 @@
  * - prices and change rounded like numpy: rint(x × 100) / 100, ties to even, sign of zero kept (DuckDB's round()
  *   rounds ties away from zero);
  * - only dates >= the extract date, sorted by ISIN, Date.
- * It runs as its own process so the benchmark measures it from outside like xetra-etl. It imports only packages,
+ * It runs as its own process so the benchmark measures it from outside like xetra-etl, and prints the time of the
+ * statement alone as `{"statementSeconds": …}` (without Node's start and DuckDB's load). It imports only packages,
  * because bench/run.ts transpiles this file alone to plain JavaScript (no tsx in the measured process).
  *
  *   node duckdb-report.mjs --root BUCKET_DIR --dates D1,D2,… --extract-date YYYY-MM-DD --out report.parquet
@@ -72,4 +73,7 @@ const { values } = parseArgs({ options: { root: { type: 'string' }, dates: { typ
 const { root, dates, 'extract-date': extractDate, out } = values;
 if (!root || !dates || !extractDate || !out) throw new Error('usage: duckdb-report --root DIR --dates D1,D2 --extract-date YYYY-MM-DD --out FILE');
 const connection = await (await DuckDBInstance.create(':memory:')).connect();
-await connection.run(reportSql(listFiles(root, dates.split(',')), extractDate, out));
+const sql = reportSql(listFiles(root, dates.split(',')), extractDate, out);
+const started = performance.now();
+await connection.run(sql);
+process.stdout.write(`${JSON.stringify({ statementSeconds: (performance.now() - started) / 1000 })}\n`);

@@ -7,6 +7,8 @@ import path from 'node:path';
 export interface Sample {
   readonly seconds: number;
   readonly peakMiB: number;
+  /** The last 64 KiB of the command's standard output. */
+  readonly stdout: string;
 }
 
 let counter = 0;
@@ -18,16 +20,17 @@ let counter = 0;
  */
 export async function measure(command: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Sample> {
   const timeFile = path.join(tmpdir(), `xetra-bench-time-${process.pid}-${counter++}`);
-  const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%M', ...command], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%M', ...command], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const started = process.hrtime.bigint();
-  let stderr = '';
+  let [stdout, stderr] = ['', ''];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = (stdout + chunk).slice(-65536)));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('close', resolve));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const kib = Number((await readFile(timeFile, 'utf8').catch(() => '')).trim().split('\n').at(-1));
   await rm(timeFile, { force: true });
   if (code !== 0) throw new Error(`${command.join(' ')} exited ${code}: ${stderr.trim()}`);
-  return { seconds, peakMiB: kib / 1024 };
+  return { seconds, peakMiB: kib / 1024, stdout };
 }
 
 export function median(xs: readonly number[]): number {

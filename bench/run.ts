@@ -8,8 +8,9 @@
  *   npm run bench [-- --runs 5 --seed 1 --sizes 1m,4m --scale --with-pandas --skip-s3]
  *   npm run bench:smoke        (tiny data, one run each, parity checked, nothing written)
  */
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,7 +43,14 @@ interface Contender {
   prepare(run: number): Promise<{ command: string[]; env?: NodeJS.ProcessEnv }>;
   /** The report the last run wrote, as Parquet; absent for contenders whose output is not compared. */
   report?(): Promise<Uint8Array>;
+  /** For DuckDB: the seconds its SQL statement took inside the process, from the run's stdout. */
+  statementSeconds?(stdout: string): number;
 }
+
+const LOCAL = 'xetra-etl (file:)';
+const S3 = 'xetra-etl (S3, loopback)';
+const DUCKDB = 'DuckDB (whole process)';
+const STATEMENT = 'DuckDB (the SQL statement alone)';
 
 interface SizeResult {
   readonly data: Dataset;
@@ -69,7 +77,7 @@ function contenders(data: Dataset, work: string, duckdbScript: string, s3: S3Tes
   let s3Target = '';
   const list: Contender[] = [
     {
-      name: 'xetra-etl (file:)',
+      name: LOCAL,
       async prepare() {
         await rm(localTarget, { recursive: true, force: true });
         return { command: etlArgs(await writeJobConfig(path.dirname(localTarget), { ...job, targetBucketDir: localTarget })) };
@@ -83,7 +91,7 @@ function contenders(data: Dataset, work: string, duckdbScript: string, s3: S3Tes
   ];
   if (s3) {
     list.push({
-      name: 'xetra-etl (S3, loopback)',
+      name: S3,
       async prepare(run) {
         s3Target = `trg-${data.spec.name}-${run}`;
         await createBucket(s3.client, s3Target);
@@ -101,12 +109,13 @@ function contenders(data: Dataset, work: string, duckdbScript: string, s3: S3Tes
     });
   }
   list.push({
-    name: 'DuckDB (same SQL report)',
+    name: DUCKDB,
     async prepare() {
       await rm(duckdbOut, { force: true });
       return { command: [process.execPath, duckdbScript, '--root', data.bucketDir, '--dates', data.dates.join(','), '--extract-date', data.firstExtractDate, '--out', duckdbOut] };
     },
     report: () => readFile(duckdbOut),
+    statementSeconds: (stdout) => (JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { statementSeconds: number }).statementSeconds,
   });
   if (args['with-pandas']) {
     list.push({
@@ -127,7 +136,8 @@ async function benchSize(data: Dataset, duckdbScript: string, s3: S3TestServer |
     log(`${data.spec.name}: seeded the loopback S3 server in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   const list = contenders(data, work, duckdbScript, s3, srcBucket);
-  const samples = new Map<string, Sample[]>(list.map((c) => [c.name, []]));
+  const samples = new Map<string, Sample[]>();
+  const record = (name: string, sample: Sample): void => void samples.set(name, [...(samples.get(name) ?? []), sample]);
   const reports = new Map<string, Uint8Array>();
   for (let round = 0; round < warmups + runs; round++) {
     for (const contender of list) {
@@ -135,7 +145,9 @@ async function benchSize(data: Dataset, duckdbScript: string, s3: S3TestServer |
       const sample = await measure(command, { cwd: repoRoot, ...(env ? { env } : {}) });
       log(`${data.spec.name} ${round < warmups ? 'warm-up' : `run ${round - warmups + 1}/${runs}`}: ${contender.name} ${sample.seconds.toFixed(2)} s, ${sample.peakMiB.toFixed(0)} MiB`);
       if (round === 0 && contender.report) reports.set(contender.name, await contender.report());
-      if (round >= warmups) samples.get(contender.name)?.push(sample);
+      if (round < warmups) continue;
+      record(contender.name, sample);
+      if (contender.statementSeconds) record(STATEMENT, { seconds: contender.statementSeconds(sample.stdout), peakMiB: NaN, stdout: '' });
     }
   }
   const [reference, ...others] = list.filter((c) => c.report !== undefined).reverse(); // DuckDB is the reference
@@ -151,41 +163,47 @@ async function benchSize(data: Dataset, duckdbScript: string, s3: S3TestServer |
   return { data, reportRows, samples, differences };
 }
 
-function render(results: readonly SizeResult[]): string {
-  const n = (x: number, digits = 0): string => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+function render(results: readonly SizeResult[], load: readonly [number, number]): string {
+  const n = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—');
   const mib = (bytes: number): number => bytes / 2 ** 20;
+  const wall = (xs: readonly Sample[] = []): number => median(xs.map((x) => x.seconds));
+  const rss = (xs: readonly Sample[] = []): number => (xs.length ? Math.max(...xs.map((x) => x.peakMiB)) : NaN);
   const git = (...a: string[]): string => spawnSync('git', a, { cwd: repoRoot, encoding: 'utf8' }).stdout.trim();
-  const duckdb = JSON.parse(spawnSync(process.execPath, ['-p', 'JSON.stringify(require("@duckdb/node-api/package.json").version)'], { cwd: repoRoot, encoding: 'utf8' }).stdout) as string;
+  const duckdb = (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/@duckdb/node-api/package.json'), 'utf8')) as { version: string }).version;
   const lines = [
     `# xetra-etl benchmark, ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, ${n(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, @duckdb/node-api ${duckdb}, ` +
-      `xetra-etl at ${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' with uncommitted changes in src/' : ''}. ` +
-      `Seed ${seed}; ${runs} measured run(s) per contender after ${warmups} warm-up(s), alternating; each run a fresh process with a fresh target. ` +
-      'Wall: median; peak RSS: the highest of the measured runs (GNU time). rows/s and MiB/s: source rows and CSV bytes over the median wall.',
+    `${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, ${n(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, @duckdb/node-api ${duckdb}; ` +
+      `xetra-etl at ${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' with uncommitted changes in src/' : ''}; ` +
+      `load average ${n(load[0], 1)} at the start, ${n(load[1], 1)} at the end (other work on the machine inflates the times and their spread). ` +
+      `Seed ${seed}; ${runs} measured run(s) per contender after ${warmups} warm-up(s), alternating; every run a fresh process with a fresh target. ` +
+      'Wall: median; peak RSS: the highest of the measured runs (GNU time); rows/s and MiB/s: source rows and CSV bytes over the median wall.',
     '',
     '| data | contender | median wall (s) | min–max (s) | rows/s | MiB/s | peak RSS (MiB) |',
     '|---|---|---:|---:|---:|---:|---:|',
   ];
   for (const { data, samples } of results) {
     for (const [name, xs] of samples) {
-      const wall = median(xs.map((x) => x.seconds));
       const walls = xs.map((x) => x.seconds);
-      lines.push(`| ${data.spec.name}: ${n(data.rows)} rows, ${n(mib(data.bytes))} MiB | ${name} | ${n(wall, 2)} | ${n(Math.min(...walls), 2)}–${n(Math.max(...walls), 2)} | ${n(data.rows / wall)} | ${n(mib(data.bytes) / wall, 1)} | ${n(Math.max(...xs.map((x) => x.peakMiB)))} |`);
+      lines.push(`| ${data.spec.name}: ${n(data.rows)} rows, ${n(mib(data.bytes))} MiB | ${name} | ${n(wall(xs), 2)} | ${n(Math.min(...walls), 2)}–${n(Math.max(...walls), 2)} | ${n(data.rows / wall(xs))} | ${n(mib(data.bytes) / wall(xs), 1)} | ${n(rss(xs))} |`);
     }
   }
-  lines.push('', '| data | files | instrument-days reported | xetra-etl file: / DuckDB wall | peak RSS | xetra-etl S3 / DuckDB wall | xetra-etl S3 / file: wall | same report as DuckDB |', '|---|---:|---:|---:|---:|---:|---:|---|');
+  lines.push(
+    '',
+    '| data | source files | instrument-days reported | file: / DuckDB wall | file: / DuckDB statement | file: / DuckDB peak RSS | S3 / DuckDB wall | S3 / file: wall | same report as DuckDB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  );
   for (const { data, reportRows, samples, differences } of results) {
-    const [local, s3, peer] = ['xetra-etl (file:)', 'xetra-etl (S3, loopback)', 'DuckDB (same SQL report)'].map((name) => samples.get(name) ?? []);
-    const wall = (xs: Sample[] | undefined): number => median((xs ?? []).map((x) => x.seconds));
-    const rss = (xs: Sample[] | undefined): number => Math.max(...(xs ?? []).map((x) => x.peakMiB));
-    lines.push(`| ${data.spec.name} | ${n(data.files)} | ${n(reportRows)} | ${n(wall(local) / wall(peer), 2)} | ${n(rss(local) / rss(peer), 2)} | ${s3?.length ? n(wall(s3) / wall(peer), 2) : '—'} | ${s3?.length ? n(wall(s3) / wall(local), 2) : '—'} | ${differences.length ? `**no**: ${differences.length} differences` : 'yes, cell for cell'} |`);
+    const [local, s3, peer, statement] = [LOCAL, S3, DUCKDB, STATEMENT].map((name) => samples.get(name));
+    const same = differences.length ? `**no**: ${differences.length} differences` : 'yes, cell for cell';
+    lines.push(`| ${data.spec.name} | ${n(data.files)} | ${n(reportRows)} | ${n(wall(local) / wall(peer), 2)} | ${n(wall(local) / wall(statement), 2)} | ${n(rss(local) / rss(peer), 2)} | ${n(wall(s3) / wall(peer), 2)} | ${n(wall(s3) / wall(local), 2)} | ${same} |`);
   }
   const differences = results.flatMap((r) => r.differences);
   if (differences.length) lines.push('', 'Differences (DuckDB vs xetra-etl):', '', ...differences.map((d) => `- ${d}`));
   return lines.join('\n');
 }
 
+const loadAtStart = loadavg()[0] ?? NaN;
 await ensureBuilt();
 const duckdbScript = await buildDuckdbScript();
 const s3 = args['skip-s3'] ? undefined : await startS3Server();
@@ -202,7 +220,7 @@ try {
 } finally {
   await s3?.stop();
 }
-const table = render(results);
+const table = render(results, [loadAtStart, loadavg()[0] ?? NaN]);
 process.stdout.write(`${table}\n`);
 if (!args.smoke) {
   const dir = path.join(repoRoot, 'bench/results');
