@@ -41,7 +41,13 @@ export async function runJob(options: RunOptions): Promise<RunSummary> {
   await trg.assertReachable();
 
   logger.info('Xetra ETL job started');
-  const etl = await XetraETL.create(src, trg, config.meta.meta_key, config.source, config.target, { logger, clock, signal: options.signal });
+  const etl = await XetraETL.create(src, trg, config.meta.meta_key, config.source, config.target, {
+    logger,
+    clock,
+    signal: options.signal,
+    workers: config.performance.workers,
+    concurrency: config.performance.download_concurrency,
+  });
   const { days, ...result } = await etl.etlReport1();
   logger.info({ instrumentDays: days.size, rows: result.rows, reportRows: result.reportRows }, 'Xetra ETL job finished.');
   return {

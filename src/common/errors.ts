@@ -1,3 +1,5 @@
+import { CsvSyntaxError } from '../formats/csv-parser.js';
+
 /**
  * Every error the job reports to a user. The CLI prints `message` as one line, so messages name the
  * file, key or row at fault and say what to do.
@@ -29,4 +31,9 @@ export class SourceDataError extends XetraEtlError {
 /** A bucket or folder is missing or unreachable, or a request to it failed. */
 export class StorageError extends XetraEtlError {
   override readonly name = 'StorageError';
+}
+
+/** A CSV syntax error as the user sees it: the object and line at fault. */
+export function asSourceError(where: string, error: unknown): unknown {
+  return error instanceof CsvSyntaxError ? new SourceDataError(`${where}: line ${error.line}: ${error.message}`) : error;
 }

@@ -1,8 +1,8 @@
 import { S3FileTypes } from './constants.js';
-import { SourceDataError, StorageError, WrongFormatError } from './errors.js';
+import { asSourceError, SourceDataError, StorageError, WrongFormatError, XetraEtlError } from './errors.js';
 import { isEmpty, type Column, type Frame } from './frame.js';
 import type { Logger } from './logger.js';
-import { CsvParser, CsvSyntaxError, type RecordHandler } from '../formats/csv-parser.js';
+import { CsvParser, type RecordHandler } from '../formats/csv-parser.js';
 import { frameToCsv } from '../formats/csv-writer.js';
 import { PANDAS_NA_VALUES } from '../formats/pandas-na.js';
 import { frameToParquet } from '../formats/parquet-writer.js';
@@ -31,26 +31,34 @@ export class S3BucketConnector {
   }
 
   /**
-   * Streams the CSV object `key` through `onRecord`, header first, without holding it in memory.
+   * Streams the bytes of object `key` through `onChunk` without holding the object in memory.
    * Returns false when there is no such key.
    */
-  async readCsv(key: string, onRecord: RecordHandler, signal?: AbortSignal): Promise<boolean> {
+  async streamObject(key: string, onChunk: (chunk: Uint8Array) => void, signal?: AbortSignal): Promise<boolean> {
     this.logger.info(`Reading file ${this.location}/${key}`);
     const body = await this.store.read(key);
     if (body === undefined) return false;
-    const where = `${this.location}/${key}`;
-    const parser = new CsvParser(onRecord);
     try {
       for await (const chunk of body) {
         signal?.throwIfAborted();
-        parser.push(chunk);
+        onChunk(chunk);
       }
-      parser.end();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (error instanceof CsvSyntaxError) throw new SourceDataError(`${where}: line ${error.line}: ${error.message}`);
-      if (error instanceof SourceDataError || error instanceof StorageError) throw error;
-      throw new StorageError(`cannot read ${where}: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof XetraEtlError) throw error;
+      throw new StorageError(`cannot read ${this.location}/${key}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return true;
+  }
+
+  /** Streams the CSV object `key` through `onRecord`, header first. Returns false when there is no such key. */
+  async readCsv(key: string, onRecord: RecordHandler, signal?: AbortSignal): Promise<boolean> {
+    const parser = new CsvParser(onRecord);
+    try {
+      if (!(await this.streamObject(key, (chunk) => { parser.push(chunk); }, signal))) return false;
+      parser.end();
+    } catch (error) {
+      throw asSourceError(`${this.location}/${key}`, error);
     }
     return true;
   }

@@ -80,12 +80,21 @@ export const loggingSchema = z.strictObject({
   format: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
+/** New in the port: how hard a run may work the machine. */
+export const performanceSchema = z.strictObject({
+  /** Parsing threads: 'auto' is one per core (at most 4); 0 parses on the main thread. */
+  workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default('auto'),
+  /** Source objects downloading at once. */
+  download_concurrency: z.number().int().min(1).max(64).default(8),
+});
+
 export const configSchema = z.strictObject({
   s3: s3Schema,
   source: sourceSchema,
   target: targetSchema,
   meta: metaSchema,
   logging: loggingSchema.default({ level: 'info', format: 'auto' }),
+  performance: performanceSchema.default({ workers: 'auto', download_concurrency: 8 }),
 });
 
 export type XetraConfig = z.infer<typeof configSchema>;

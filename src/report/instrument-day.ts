@@ -57,7 +57,12 @@ export class DailyAggregator {
 
   /** Adds the days of an aggregator that read later sources, with the same tie rules as `add`. */
   merge(later: DailyAggregator): void {
-    for (const next of later.values()) {
+    this.mergeDays(later.values());
+  }
+
+  /** Adds days folded from later sources (possibly on another thread), with the same tie rules as `add`. */
+  mergeDays(later: Iterable<InstrumentDay>): void {
+    for (const next of later) {
       const days = this.daysOf(next.date);
       const day = days.get(next.isin);
       if (day === undefined) {

@@ -6,10 +6,15 @@ import { MetaProcess } from '../common/meta-process.js';
 import type { S3BucketConnector } from '../common/s3.js';
 import { strftime } from '../common/strftime.js';
 import type { XetraSourceConfig, XetraTargetConfig } from '../config/schema.js';
-import { TextInterner } from '../formats/text-interner.js';
 import { DailyAggregator } from '../report/instrument-day.js';
 import { computeReport1, type Report1Row } from '../report/report1.js';
-import { sourceRowFolder, type FoldCounts } from './source-rows.js';
+import { openFoldPool, type FoldPool } from './fold-pool.js';
+import type { PartialFold } from './object-fold.js';
+import type { FoldCounts } from './source-rows.js';
+
+const DEFAULT_CONCURRENCY = 8;
+/** Below this many objects, starting threads costs more than it saves. */
+const MIN_KEYS_FOR_WORKERS = 8;
 
 /** What `extract` folded the source objects into, and how much it read. */
 export interface Extracted extends FoldCounts {
@@ -28,6 +33,10 @@ export interface Loaded {
 export interface EtlDeps {
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Source objects downloading at once (default 8). */
+  readonly concurrency?: number;
+  /** Parsing threads: 'auto' (one per core, at most 4) or a number; 0 parses on the main thread. */
+  readonly workers?: number | 'auto';
   /** Stops the run at the next safe point: before or during the report write, never after it. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -60,34 +69,64 @@ export class XetraETL {
     return new XetraETL(src, trg, srcArgs, trgArgs, deps, meta, extractDate, extractDateList);
   }
 
-  /** Streams every object under each date prefix, in list and S3 order, into instrument-days. */
+  /**
+   * Streams every object under each date prefix, in list and S3 order, into instrument-days. Up to
+   * `concurrency` objects download at once while the fold pool parses; partial results merge in key
+   * order, so the outcome is the same as one sequential pass.
+   */
   async extract(): Promise<Extracted> {
-    const { logger } = this.deps;
+    const { logger, signal, concurrency = DEFAULT_CONCURRENCY, workers = 'auto' } = this.deps;
     logger.info('Extracting Xetra source files started...');
+    const keys = await this.sourceKeys();
     const days = new DailyAggregator();
-    const counts: FoldCounts = { rows: 0, dropped: 0 };
-    const texts = new TextInterner();
-    let files = 0;
-    let headerOnlyFiles = 0;
-    for (const date of this.extractDateList) {
-      for (const key of await this.src.listFilesInPrefix(date)) {
-        this.deps.signal?.throwIfAborted();
-        // A zero-byte "folder" object made by the S3 console holds no data; the original crashed on it.
-        if (key.endsWith('/')) {
-          logger.warn(`Skipping folder marker ${this.src.location}/${key}`);
-          continue;
-        }
-        const where = `${this.src.location}/${key}`;
-        const rowsBefore = counts.rows;
-        const folder = sourceRowFolder(where, this.srcArgs, days, counts, texts);
-        if (!(await this.src.readCsv(key, folder, this.deps.signal))) throw new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
-        if (!folder.sawHeader()) throw new SourceDataError(`${where}: the object is empty (0 bytes); expected a CSV header line. Remove it or replace it with the real file`);
-        files += 1;
-        if (counts.rows === rowsBefore) headerOnlyFiles += 1;
+    const totals = { files: 0, headerOnlyFiles: 0, rows: 0, dropped: 0 };
+    const absorb = (fold: PartialFold): void => {
+      days.mergeDays(fold.days);
+      totals.files += 1;
+      totals.rows += fold.rows;
+      totals.dropped += fold.dropped;
+      if (fold.rows === 0) totals.headerOnlyFiles += 1;
+    };
+    const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS ? 0 : workers);
+    try {
+      const inFlight: Promise<PartialFold>[] = [];
+      for (const key of keys) {
+        signal?.throwIfAborted();
+        const fold = this.foldObject(key, pool);
+        fold.catch(() => undefined); // awaited in order below; this only keeps a later failure from going unhandled meanwhile
+        inFlight.push(fold);
+        if (inFlight.length >= concurrency) absorb(await (inFlight.shift() as Promise<PartialFold>));
       }
+      for (const fold of inFlight) absorb(await fold);
+    } finally {
+      await pool.close();
     }
     logger.info('Extracting Xetra source files finished.');
-    return { days, files, headerOnlyFiles, ...counts };
+    return { days, ...totals };
+  }
+
+  /** Every source key of the date list, in order; zero-byte "folder" objects (which crashed the original) are skipped. */
+  private async sourceKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    for (const date of this.extractDateList) {
+      for (const key of await this.src.listFilesInPrefix(date)) {
+        if (key.endsWith('/')) this.deps.logger.warn(`Skipping folder marker ${this.src.location}/${key}`);
+        else keys.push(key);
+      }
+    }
+    return keys;
+  }
+
+  private async foldObject(key: string, pool: FoldPool): Promise<PartialFold> {
+    const where = `${this.src.location}/${key}`;
+    const job = pool.begin(where);
+    if (!(await this.src.streamObject(key, (chunk) => { job.push(chunk); }, this.deps.signal))) {
+      void job.end().catch(() => undefined);
+      throw new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
+    }
+    const fold = await job.end();
+    if (!fold.sawHeader) throw new SourceDataError(`${where}: the object is empty (0 bytes); expected a CSV header line. Remove it or replace it with the real file`);
+    return fold;
   }
 
   /** The report frame, with the target's column names; empty when nothing was read. */

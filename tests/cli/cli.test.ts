@@ -60,6 +60,23 @@ describe('xetra-etl command line', () => {
     expect(await listFiles(bad.trgDir)).toEqual([]);
   });
 
+  it('reports a bad object found by a parsing thread with its key and line, writing nothing', async () => {
+    const files: Record<string, string> = {};
+    for (let hour = 0; hour < 24; hour++) {
+      const hh = String(hour).padStart(2, '0');
+      files[`2017-07-24/2017-07-24_BINS_XETR${hh}.csv`] = await sampleFile('2017-07-24', hh);
+    }
+    const xetr12 = '2017-07-24/2017-07-24_BINS_XETR12.csv';
+    const lines = (files[xetr12] ?? '').split('\n');
+    lines[3] = (lines[3] ?? '').replace(/,(\d+),(\d+)$/, ',12x,$2');
+    files[xetr12] = lines.join('\n');
+    const ws = await makeWorkspace({ files, edit: (c) => (c.performance = { workers: 2 }) });
+    const result = await runCli([ws.configPath, '--today', '2017-07-24']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/xetra-etl: error: file:.*2017-07-24_BINS_XETR12\.csv: line 4: column TradedVolume has '12x', which is not a whole number/);
+    expect(await listFiles(ws.trgDir)).toEqual([]);
+  });
+
   it('logs JSON lines to stderr when not on a terminal, and readable lines when asked', async () => {
     const files = { '2017-07-24/2017-07-24_BINS_XETR07.csv': await sampleFile('2017-07-24', '07') };
     const json = await makeWorkspace({ files, edit: (c) => Object.assign(c.logging ?? {}, { level: 'info', format: 'auto' }) });

@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { SourceDataError, XetraEtlError } from '../common/errors.js';
+import type { XetraSourceConfig } from '../config/schema.js';
+import { TextInterner } from '../formats/text-interner.js';
+import type { InstrumentDay } from '../report/instrument-day.js';
+import { ObjectFold, type PartialFold } from './object-fold.js';
+
+/** One source object being folded: feed it the object's chunks in order, then wait for the result. */
+export interface FoldJob {
+  push(chunk: Uint8Array): void;
+  end(): Promise<PartialFold>;
+}
+
+/** Where parsing happens: on the main thread, or on worker threads so both cores parse. */
+export interface FoldPool {
+  begin(where: string): FoldJob;
+  close(): Promise<void>;
+}
+
+export type FoldRequest = { type: 'begin'; id: number; where: string } | { type: 'chunk'; id: number; chunk: Uint8Array } | { type: 'end'; id: number };
+export type FoldReply = ({ ok: true; days: InstrumentDay[]; sawHeader: boolean; rows: number; dropped: number } | { ok: false; name: string; message: string }) & { id: number };
+
+const WORKER_FILE = new URL('./fold-worker.js', import.meta.url);
+
+/**
+ * A pool of `workers` threads, or the main thread when `workers` is 0 or the compiled worker is not
+ * there (running from TypeScript sources, as the in-process tests do).
+ */
+export function openFoldPool(source: XetraSourceConfig, workers: number | 'auto'): FoldPool {
+  const count = workers === 'auto' ? Math.min(availableParallelism(), 4) : workers;
+  if (count < 1 || !existsSync(fileURLToPath(WORKER_FILE))) return inlinePool(source);
+  return new WorkerPool(source, count);
+}
+
+function inlinePool(source: XetraSourceConfig): FoldPool {
+  const texts = new TextInterner();
+  return {
+    begin(where) {
+      const fold = new ObjectFold(where, source, texts);
+      let failure: Error | undefined;
+      return {
+        push(chunk) {
+          if (failure !== undefined) return;
+          try {
+            fold.push(chunk);
+          } catch (error) {
+            failure = error instanceof Error ? error : new Error(String(error));
+          }
+        },
+        end: () => (failure !== undefined ? Promise.reject(failure) : Promise.resolve().then(() => fold.end())),
+      };
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+class WorkerPool implements FoldPool {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, { resolve(fold: PartialFold): void; reject(error: Error): void }>();
+  private readonly early = new Map<number, FoldReply>();
+  private nextId = 0;
+
+  constructor(source: XetraSourceConfig, count: number) {
+    this.workers = Array.from({ length: count }, () => {
+      const worker = new Worker(WORKER_FILE, { workerData: source });
+      worker.on('message', (reply: FoldReply) => { this.settle(reply); });
+      worker.on('error', (error) => { this.failAll(error); });
+      return worker;
+    });
+  }
+
+  begin(where: string): FoldJob {
+    const id = this.nextId++;
+    const worker = this.workers[id % this.workers.length];
+    if (worker === undefined) throw new XetraEtlError('no fold worker');
+    worker.postMessage({ type: 'begin', id, where } satisfies FoldRequest);
+    return {
+      push: (chunk) => {
+        // Hand the bytes over without copying when this chunk owns its whole buffer.
+        const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
+        worker.postMessage({ type: 'chunk', id, chunk } satisfies FoldRequest, owned ? [chunk.buffer] : []);
+      },
+      end: () => {
+        const result = new Promise<PartialFold>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+        const early = this.early.get(id);
+        if (early) {
+          this.early.delete(id);
+          this.settle(early);
+        }
+        worker.postMessage({ type: 'end', id } satisfies FoldRequest);
+        return result;
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private settle(reply: FoldReply): void {
+    const waiter = this.pending.get(reply.id);
+    if (waiter === undefined) {
+      this.early.set(reply.id, reply); // a failure reported before end() was called
+      return;
+    }
+    this.pending.delete(reply.id);
+    if (reply.ok) waiter.resolve(reply);
+    else waiter.reject(reply.name === 'SourceDataError' ? new SourceDataError(reply.message) : new XetraEtlError(reply.message));
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,46 @@
+import { asSourceError } from '../common/errors.js';
+import type { XetraSourceConfig } from '../config/schema.js';
+import { CsvParser } from '../formats/csv-parser.js';
+import { TextInterner } from '../formats/text-interner.js';
+import { DailyAggregator, type InstrumentDay } from '../report/instrument-day.js';
+import { sourceRowFolder, type FoldCounts } from './source-rows.js';
+
+/** What one source object folds into; partials merge in key order into the run's aggregate. */
+export interface PartialFold extends FoldCounts {
+  readonly days: Iterable<InstrumentDay>;
+  readonly sawHeader: boolean;
+}
+
+/** Folds the bytes of one source object, chunk by chunk, into its own instrument-days. */
+export class ObjectFold {
+  private readonly days = new DailyAggregator();
+  private readonly counts: FoldCounts = { rows: 0, dropped: 0 };
+  private readonly folder;
+  private readonly parser;
+
+  constructor(
+    private readonly where: string,
+    source: XetraSourceConfig,
+    texts: TextInterner = new TextInterner(),
+  ) {
+    this.folder = sourceRowFolder(where, source, this.days, this.counts, texts);
+    this.parser = new CsvParser(this.folder);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.guard(() => { this.parser.push(chunk); });
+  }
+
+  end(): PartialFold {
+    this.guard(() => { this.parser.end(); });
+    return { days: this.days.values(), ...this.counts, sawHeader: this.folder.sawHeader() };
+  }
+
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      throw asSourceError(this.where, error);
+    }
+  }
+}
