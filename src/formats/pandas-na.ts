@@ -11,17 +11,22 @@ export const PANDAS_NA_VALUES: ReadonlySet<string> = new Set([
 
 /** The non-empty NA strings as bytes, by first byte and length, so most fields are ruled out at once. */
 const NA_BY_SHAPE = new Map<number, Buffer[]>();
+/** 1 where some NA string has that first byte and length (length ≤ 15): a lookup with no hashing. */
+const NA_SHAPES = new Uint8Array(256 * 16);
 for (const value of PANDAS_NA_VALUES) {
   if (value === '') continue;
-  const shape = value.charCodeAt(0) | (value.length << 8);
+  const shape = value.charCodeAt(0) * 16 + value.length;
+  NA_SHAPES[shape] = 1;
   NA_BY_SHAPE.set(shape, [...(NA_BY_SHAPE.get(shape) ?? []), Buffer.from(value, 'ascii')]);
 }
 
 /** Whether field `i` reads as NaN in pandas, without decoding it. */
 export function isPandasNa(record: CsvRecord, i: number): boolean {
   const start = record.starts[i] ?? 0;
-  const end = record.ends[i] ?? 0;
-  if (end === start) return true;
-  const candidates = NA_BY_SHAPE.get((record.buf[start] ?? 0) | ((end - start) << 8));
-  return candidates !== undefined && candidates.some((na) => record.buf.compare(na, 0, na.length, start, end) === 0);
+  const length = (record.ends[i] ?? 0) - start;
+  if (length === 0) return true;
+  if (length > 15) return false;
+  const shape = (record.buf[start] ?? 0) * 16 + length;
+  if (NA_SHAPES[shape] === 0) return false;
+  return (NA_BY_SHAPE.get(shape) ?? []).some((na) => record.buf.compare(na, 0, na.length, start, start + length) === 0);
 }
