@@ -7,7 +7,9 @@
  * - change = ((open − previous open) / previous open) × 100 over the instrument's previous day in the window, unrounded;
  * - prices and change rounded like numpy: rint(x × 100) / 100, ties to even, sign of zero kept (DuckDB's round()
  *   rounds ties away from zero);
- * - only dates >= the extract date, sorted by ISIN, Date.
+ * - only dates >= the extract date, sorted by ISIN, Date;
+ * - written without dictionary encoding: DuckDB's Parquet dictionary keeps one zero per column chunk, so 0.0 and -0.0
+ *   (a change that rounds to zero from below) would all take the sign of the first zero written.
  * It runs as its own process so the benchmark measures it from outside like xetra-etl, and prints the time of the
  * statement alone as `{"statementSeconds": …}` (without Node's start and DuckDB's load). It imports only packages,
  * because bench/run.ts transpiles this file alone to plain JavaScript (no tsx in the measured process).
@@ -53,7 +55,7 @@ function reportSql(files: readonly string[], extractDate: string, out: string): 
   SELECT ISIN, Date, ${round2('o')} AS opening_price_eur, ${round2('c')} AS closing_price_eur, ${round2('lo')} AS minimum_price_eur,
          ${round2('hi')} AS maximum_price_eur, v AS daily_traded_volume, ${round2('((o - p) / p * 100)')} AS "change_prev_closing_%"
   FROM days WHERE Date >= ${quote(extractDate)} ORDER BY ISIN, Date
-) TO ${quote(out)} (FORMAT parquet)`;
+) TO ${quote(out)} (FORMAT parquet, DICTIONARY_SIZE_LIMIT 1)`;
 }
 
 /** The objects under each date prefix, in S3 key order, as the job lists them (folder markers and sub-folders aside). */

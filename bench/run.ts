@@ -2,8 +2,8 @@
  * `npm run bench`: xetra-etl end to end on local files (`file:`) and against a loopback S3 server, and DuckDB
  * computing the same report from the same local files, on seeded synthetic Xetra data (bench/generate.ts).
  * Contenders alternate, one warm-up round then `--runs` measured rounds; each run is its own process, measured
- * from outside (wall clock, peak RSS from GNU time). The first report of each contender is compared cell by cell
- * with DuckDB's. Prints the table and writes it to bench/results/<date>.md and latest.md.
+ * from outside (wall clock, peak RSS from GNU time). The first report of each contender is compared cell by cell,
+ * bit for bit, with DuckDB's. Prints the table and writes it to bench/results/<date>.md and latest.md.
  *
  *   npm run bench [-- --runs 5 --seed 1 --sizes 1m,4m --scale --with-pandas --skip-s3]
  *   npm run bench:smoke        (tiny data, one run each, parity checked, nothing written)
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import ts from 'typescript';
 import { cliPath, ensureBuilt, repoRoot, writeJobConfig } from '../tests/support/run-cli.js';
 import { createBucket, getObjectBytes, listAllKeys, startS3Server, uploadFolder, type S3TestServer } from '../tests/support/s3-server.js';
-import { compareReports } from './compare.js';
+import { compareTables, pandasCsvTable, parquetTable, type Table } from './compare.js';
 import { ensureDataset, SIZES, type Dataset } from './generate.js';
 import { measure, median, type Sample } from './measure.js';
 
@@ -41,8 +41,8 @@ interface Contender {
   readonly name: string;
   /** Readies a fresh target for run `run` and returns the command to time (and its environment). */
   prepare(run: number): Promise<{ command: string[]; env?: NodeJS.ProcessEnv }>;
-  /** The report the last run wrote, as Parquet; absent for contenders whose output is not compared. */
-  report?(): Promise<Uint8Array>;
+  /** The report the last run wrote. */
+  report(): Promise<Table>;
   /** For DuckDB: the seconds its SQL statement took inside the process, from the run's stdout. */
   statementSeconds?(stdout: string): number;
 }
@@ -85,7 +85,7 @@ function contenders(data: Dataset, work: string, duckdbScript: string, s3: S3Tes
       async report() {
         const dir = path.join(localTarget, 'report1');
         const [name] = (await readdir(dir)).filter((f) => f.endsWith('.parquet'));
-        return readFile(path.join(dir, name ?? 'missing.parquet'));
+        return parquetTable(await readFile(path.join(dir, name ?? 'missing.parquet')));
       },
     },
   ];
@@ -104,7 +104,7 @@ function contenders(data: Dataset, work: string, duckdbScript: string, s3: S3Tes
       },
       async report() {
         const [key] = await listAllKeys(s3.client, s3Target, 'report1/');
-        return getObjectBytes(s3.client, s3Target, key ?? 'missing');
+        return parquetTable(await getObjectBytes(s3.client, s3Target, key ?? 'missing'));
       },
     });
   }
@@ -114,13 +114,15 @@ function contenders(data: Dataset, work: string, duckdbScript: string, s3: S3Tes
       await rm(duckdbOut, { force: true });
       return { command: [process.execPath, duckdbScript, '--root', data.bucketDir, '--dates', data.dates.join(','), '--extract-date', data.firstExtractDate, '--out', duckdbOut] };
     },
-    report: () => readFile(duckdbOut),
+    report: async () => parquetTable(await readFile(duckdbOut)),
     statementSeconds: (stdout) => (JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { statementSeconds: number }).statementSeconds,
   });
   if (args['with-pandas']) {
+    const out = path.join(work, 'pandas.csv');
     list.push({
       name: 'pandas (the original engine)',
-      prepare: () => Promise.resolve({ command: ['/usr/bin/python3', 'tests/parity/original_report1.py', '--root', data.bucketDir, '--extract-date', data.firstExtractDate, '--dates', data.dates.join(','), '--out', path.join(work, 'pandas.csv')] }),
+      prepare: () => Promise.resolve({ command: ['/usr/bin/python3', 'tests/parity/original_report1.py', '--root', data.bucketDir, '--extract-date', data.firstExtractDate, '--dates', data.dates.join(','), '--out', out] }),
+      report: async () => pandasCsvTable(await readFile(out, 'utf8')),
     });
   }
   return list;
@@ -138,29 +140,25 @@ async function benchSize(data: Dataset, duckdbScript: string, s3: S3TestServer |
   const list = contenders(data, work, duckdbScript, s3, srcBucket);
   const samples = new Map<string, Sample[]>();
   const record = (name: string, sample: Sample): void => void samples.set(name, [...(samples.get(name) ?? []), sample]);
-  const reports = new Map<string, Uint8Array>();
+  const reports = new Map<string, Table>();
   for (let round = 0; round < warmups + runs; round++) {
     for (const contender of list) {
       const { command, env } = await contender.prepare(round);
       const sample = await measure(command, { cwd: repoRoot, ...(env ? { env } : {}) });
       log(`${data.spec.name} ${round < warmups ? 'warm-up' : `run ${round - warmups + 1}/${runs}`}: ${contender.name} ${sample.seconds.toFixed(2)} s, ${sample.peakMiB.toFixed(0)} MiB`);
-      if (round === 0 && contender.report) reports.set(contender.name, await contender.report());
+      if (round === 0) reports.set(contender.name, await contender.report());
       if (round < warmups) continue;
       record(contender.name, sample);
       if (contender.statementSeconds) record(STATEMENT, { seconds: contender.statementSeconds(sample.stdout), peakMiB: NaN, stdout: '' });
     }
   }
-  const [reference, ...others] = list.filter((c) => c.report !== undefined).reverse(); // DuckDB is the reference
-  const expected = reports.get(reference?.name ?? '') ?? new Uint8Array();
-  let reportRows = 0;
-  const differences: string[] = [];
-  for (const other of others) {
-    const result = await compareReports(expected, reports.get(other.name) ?? new Uint8Array(), ['DuckDB', other.name]);
-    reportRows = result.rows;
-    differences.push(...result.differences.map((d) => `${data.spec.name}: ${d}`));
-  }
+  const empty: Table = { columns: [], rows: [] };
+  const expected = reports.get(DUCKDB) ?? empty;
+  const differences = list
+    .filter((c) => c.name !== DUCKDB)
+    .flatMap((c) => compareTables(expected, reports.get(c.name) ?? empty, ['DuckDB', c.name]).map((d) => `${data.spec.name}, ${c.name}: ${d}`));
   await rm(work, { recursive: true, force: true });
-  return { data, reportRows, samples, differences };
+  return { data, reportRows: expected.rows.length, samples, differences };
 }
 
 function render(results: readonly SizeResult[], load: readonly [number, number]): string {
@@ -199,7 +197,7 @@ function render(results: readonly SizeResult[], load: readonly [number, number])
     lines.push(`| ${data.spec.name} | ${n(data.files)} | ${n(reportRows)} | ${n(wall(local) / wall(peer), 2)} | ${n(wall(local) / wall(statement), 2)} | ${n(rss(local) / rss(peer), 2)} | ${n(wall(s3) / wall(peer), 2)} | ${n(wall(s3) / wall(local), 2)} | ${same} |`);
   }
   const differences = results.flatMap((r) => r.differences);
-  if (differences.length) lines.push('', 'Differences (DuckDB vs xetra-etl):', '', ...differences.map((d) => `- ${d}`));
+  if (differences.length) lines.push('', 'Differences from DuckDB\'s report:', '', ...differences.map((d) => `- ${d}`));
   return lines.join('\n');
 }
 
