@@ -20,6 +20,7 @@ const program = new Command()
   .argument('[config]', 'a configuration file in YAML format (same as --config)')
   .option('-c, --config <file>', 'a configuration file in YAML format')
   .option('--today <YYYY-MM-DD>', 'pin "today" (the last date extracted) instead of reading the clock')
+  .option('--force-unlock', 'remove the run lock left by a crashed run, then run; only when no other run is active')
   .showHelpAfterError()
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -51,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     throw error;
   }
-  const options = program.opts<{ config?: string; today?: string }>();
+  const options = program.opts<{ config?: string; today?: string; forceUnlock?: boolean }>();
   const positional = program.args[0];
   if (options.config !== undefined && positional !== undefined && options.config !== positional) {
     return usage(`give the config once: either as an argument or with --config, not both`);
@@ -61,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   const stoppedBy = stopOnSignals(controller);
   try {
-    printSummary(await runJob({ configPath, today: options.today, signal: controller.signal }));
+    printSummary(await runJob({ configPath, today: options.today, signal: controller.signal, forceUnlock: options.forceUnlock === true }));
     const signal = stoppedBy();
     if (signal === undefined) return 0;
     process.stderr.write(`xetra-etl: ${signal} came after the report was written; the meta file was updated to match\n`);

@@ -2,6 +2,9 @@ import { systemClock, type Clock } from './common/clock.js';
 import { parseIsoDate } from './common/dates.js';
 import { ConfigError } from './common/errors.js';
 import { createLogger, type Logger } from './common/logger.js';
+import { MetaProcess } from './common/meta-process.js';
+import { ReportJournal } from './common/report-journal.js';
+import { lockKeyFor, RunLock } from './common/run-lock.js';
 import { S3BucketConnector } from './common/s3.js';
 import { loadConfig } from './config/load-config.js';
 import { openObjectStore } from './storage/open-store.js';
@@ -16,6 +19,8 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Aborting it stops the run before anything is written (see XetraETL.load). */
   readonly signal?: AbortSignal;
+  /** Remove an existing run lock first (`--force-unlock`): only when no other run is active. */
+  readonly forceUnlock?: boolean;
 }
 
 export interface RunSummary extends Omit<Extracted, 'days'>, Loaded {
@@ -34,21 +39,47 @@ export async function runJob(options: RunOptions): Promise<RunSummary> {
   const clock = options.clock ?? systemClock(pinnedToday(options.today));
   const logger = options.logger ?? createLogger(config.logging);
   const { s3 } = config;
-  const storeOptions = { accessKeyEnv: s3.access_key, secretKeyEnv: s3.secret_key, region: s3.region, baseDir: dir, env: options.env ?? process.env };
+  const storeOptions = {
+    accessKeyEnv: s3.access_key,
+    secretKeyEnv: s3.secret_key,
+    region: s3.region,
+    baseDir: dir,
+    env: options.env ?? process.env,
+    maxAttempts: s3.max_attempts,
+    requestTimeoutMs: s3.request_timeout_ms,
+  };
+  const trgStore = openObjectStore(s3.trg_endpoint_url, s3.trg_bucket, storeOptions);
   const src = new S3BucketConnector(openObjectStore(s3.src_endpoint_url, s3.src_bucket, storeOptions), logger);
-  const trg = new S3BucketConnector(openObjectStore(s3.trg_endpoint_url, s3.trg_bucket, storeOptions), logger);
+  const trg = new S3BucketConnector(trgStore, logger);
   await src.assertReachable();
   await trg.assertReachable();
 
-  logger.info('Xetra ETL job started');
-  const etl = await XetraETL.create(src, trg, config.meta.meta_key, config.source, config.target, {
-    logger,
-    clock,
-    signal: options.signal,
-    workers: config.performance.workers,
-    concurrency: config.performance.download_concurrency,
-  });
-  const { days, ...result } = await etl.etlReport1();
+  const metaKey = config.meta.meta_key;
+  const lock = await RunLock.acquire(trgStore, lockKeyFor(metaKey), { staleAfterMs: config.lock.stale_after_minutes * 60_000, force: options.forceUnlock ?? false, logger });
+  const journal = new ReportJournal(trgStore, trg, metaKey, logger);
+  let etl: XetraETL;
+  let extracted: Extracted & Loaded;
+  try {
+    await journal.recover(new MetaProcess(metaKey, trg, clock));
+    logger.info('Xetra ETL job started');
+    etl = await XetraETL.create(src, trg, metaKey, config.source, config.target, {
+      logger,
+      clock,
+      signal: options.signal,
+      workers: config.performance.workers,
+      concurrency: config.performance.download_concurrency,
+      journal,
+    });
+    extracted = await etl.etlReport1();
+  } catch (error) {
+    await journal.discardIfUnwritten().catch(() => undefined);
+    throw error;
+  } finally {
+    await lock.release().catch((error: unknown) => {
+      logger.warn(`could not remove the run lock ${trgStore.location}/${lock.key}: ${String(error)}; the next run will wait for it to go stale or need --force-unlock`);
+    });
+  }
+  const { days, ...result } = extracted;
   logger.info({ instrumentDays: days.size, rows: result.rows, reportRows: result.reportRows }, 'Xetra ETL job finished.');
   return {
     ...result,

@@ -31,6 +31,10 @@ export const s3Schema = z.strictObject({
   trg_endpoint_url: endpointUrl,
   trg_bucket: name,
   region: name.optional(),
+  /** New: attempts per S3 request, the first included (the SDK's standard retry strategy, with backoff). */
+  max_attempts: z.number().int().min(1).max(20).default(3),
+  /** New: an S3 request (or a stalled response) idle this long fails and is retried. */
+  request_timeout_ms: z.number().int().min(100).max(3_600_000).default(60_000),
 });
 
 /** The original's `XetraSourceConfig`: every key required, none extra. */
@@ -88,6 +92,12 @@ export const performanceSchema = z.strictObject({
   download_concurrency: z.number().int().min(1).max(64).default(8),
 });
 
+/** New: the run lock next to the meta file (`<meta_key>.lock`), so two runs never append at once. */
+export const lockSchema = z.strictObject({
+  /** A lock older than this belongs to a dead run and is taken over; keep it above the longest run. */
+  stale_after_minutes: z.number().int().min(1).max(10_080).default(360),
+});
+
 export const configSchema = z.strictObject({
   s3: s3Schema,
   source: sourceSchema,
@@ -95,6 +105,7 @@ export const configSchema = z.strictObject({
   meta: metaSchema,
   logging: loggingSchema.default({ level: 'info', format: 'auto' }),
   performance: performanceSchema.default({ workers: 'auto', download_concurrency: 8 }),
+  lock: lockSchema.default({ stale_after_minutes: 360 }),
 });
 
 export type XetraConfig = z.infer<typeof configSchema>;

@@ -21,6 +21,21 @@ export interface InstrumentDay {
  * S3 order, lines in file order): among rows with the same minute the first one opens and the last
  * one closes, the order a stable sort by `Time` gives.
  */
+/** Folds a later row of the same instrument and day into `day`. */
+export function foldRow(day: InstrumentDay, time: string, startPrice: number, minPrice: number, maxPrice: number, tradedVolume: number): void {
+  if (time < day.openTime) {
+    day.openTime = time;
+    day.openPrice = startPrice;
+  }
+  if (time >= day.closeTime) {
+    day.closeTime = time;
+    day.closePrice = startPrice;
+  }
+  if (minPrice < day.minPrice) day.minPrice = minPrice;
+  if (maxPrice > day.maxPrice) day.maxPrice = maxPrice;
+  day.tradedVolume += tradedVolume;
+}
+
 export class DailyAggregator {
   /** Date → ISIN → day: the date is the same for a whole source file, so the outer lookup is cheap. */
   private readonly byDate = new Map<string, Map<string, InstrumentDay>>();
@@ -34,25 +49,18 @@ export class DailyAggregator {
     for (const days of this.byDate.values()) yield* days.values();
   }
 
-  add(isin: string, date: string, time: string, startPrice: number, minPrice: number, maxPrice: number, tradedVolume: number): void {
+  /** Folds one row in and returns its day, which `foldRow` may update directly for later rows. */
+  add(isin: string, date: string, time: string, startPrice: number, minPrice: number, maxPrice: number, tradedVolume: number): InstrumentDay {
     const days = this.daysOf(date);
     const day = days.get(isin);
     if (day === undefined) {
-      days.set(isin, { isin, date, openTime: time, openPrice: startPrice, closeTime: time, closePrice: startPrice, minPrice, maxPrice, tradedVolume });
+      const created = { isin, date, openTime: time, openPrice: startPrice, closeTime: time, closePrice: startPrice, minPrice, maxPrice, tradedVolume };
+      days.set(isin, created);
       this.count += 1;
-      return;
+      return created;
     }
-    if (time < day.openTime) {
-      day.openTime = time;
-      day.openPrice = startPrice;
-    }
-    if (time >= day.closeTime) {
-      day.closeTime = time;
-      day.closePrice = startPrice;
-    }
-    if (minPrice < day.minPrice) day.minPrice = minPrice;
-    if (maxPrice > day.maxPrice) day.maxPrice = maxPrice;
-    day.tradedVolume += tradedVolume;
+    foldRow(day, time, startPrice, minPrice, maxPrice, tradedVolume);
+    return day;
   }
 
   /** Adds the days of an aggregator that read later sources, with the same tie rules as `add`. */

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../common/errors.js';
 import { compareKeys, type ObjectStore } from './object-store.js';
@@ -57,6 +57,29 @@ export class LocalObjectStore implements ObjectStore {
       if (signal?.aborted) throw signal.reason;
       throw new StorageError(`cannot write ${this.location}/${key}: ${String(error)}`);
     }
+  }
+
+  async createExclusive(key: string, body: Uint8Array): Promise<boolean> {
+    const file = this.pathOf(key);
+    const partial = path.join(path.dirname(file), `${PARTIAL_MARK}${String(process.pid)}-${path.basename(file)}`);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(partial, body);
+      // link() fails with EEXIST when the name is taken, atomically, and never shows a half-written file.
+      await link(partial, file);
+      return true;
+    } catch (error) {
+      if (isCode(error, 'EEXIST')) return false;
+      throw new StorageError(`cannot create ${this.location}/${key}: ${String(error)}`);
+    } finally {
+      await rm(partial, { force: true });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true }).catch((error: unknown) => {
+      throw new StorageError(`cannot delete ${this.location}/${key}: ${String(error)}`);
+    });
   }
 
   private pathOf(key: string): string {

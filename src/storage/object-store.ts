@@ -16,6 +16,13 @@ export interface ObjectStore {
    * When `signal` aborts first, the write is abandoned and leaves nothing behind.
    */
   write(key: string, body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Stores `body` under `key` only when no object has that key, atomically (S3: a conditional
+   * PutObject with `If-None-Match: *`; a folder: an exclusive create). False when the key exists.
+   */
+  createExclusive(key: string, body: Uint8Array, contentType: string): Promise<boolean>;
+  /** Deletes the object `key`; a key that is already gone is no error. */
+  delete(key: string): Promise<void>;
 }
 
 /** Orders keys as S3 lists them: by their UTF-8 bytes. */

@@ -14,6 +14,10 @@ export interface StoreOptions {
   /** Relative `file:` endpoints resolve against this folder (the config file's). */
   readonly baseDir: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Attempts per request, the first included (SDK standard retry strategy); default 3. */
+  readonly maxAttempts?: number | undefined;
+  /** A request whose socket is idle this long fails (and is retried); default 60 s. */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 /** The store behind an endpoint url: `file:` names a local folder whose sub-folders are buckets. */
@@ -42,6 +46,8 @@ export function createS3Client(endpointUrl: string, options: StoreOptions): S3Cl
     forcePathStyle: !isAws,
     followRegionRedirects: true,
     credentials: staticCredentials(options),
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 60_000, connectionTimeout: Math.min(options.requestTimeoutMs ?? 60_000, 10_000) },
   });
 }
 

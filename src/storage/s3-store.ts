@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadBucketCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { StorageError } from '../common/errors.js';
 import type { ObjectStore } from './object-store.js';
@@ -54,6 +54,27 @@ export class S3ObjectStore implements ObjectStore {
       throw this.failure(`write '${key}' to`, error);
     } finally {
       signal?.removeEventListener('abort', abandon);
+    }
+  }
+
+  async createExclusive(key: string, body: Uint8Array, contentType: string): Promise<boolean> {
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: '*' }));
+      return true;
+    } catch (error) {
+      // 412: the key exists; 409: a concurrent conditional write to the same key is in progress.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409 || errorName(error) === 'PreconditionFailed') return false;
+      throw this.failure(`create '${key}' in`, error);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if (errorName(error) === 'NoSuchKey') return;
+      throw this.failure(`delete '${key}' from`, error);
     }
   }
 

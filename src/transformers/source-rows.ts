@@ -3,7 +3,8 @@ import type { XetraSourceConfig } from '../config/schema.js';
 import type { CsvRecord, RecordHandler } from '../formats/csv-parser.js';
 import { isPandasNa } from '../formats/pandas-na.js';
 import { TextInterner } from '../formats/text-interner.js';
-import type { DailyAggregator } from '../report/instrument-day.js';
+import { FieldMap } from '../formats/field-map.js';
+import { foldRow, type DailyAggregator, type InstrumentDay } from '../report/instrument-day.js';
 
 export interface FoldCounts {
   /** Data rows read, before rows with empty values are dropped. */
@@ -21,6 +22,9 @@ export function sourceRowFolder(where: string, source: XetraSourceConfig, days: 
   let header: string[] | undefined;
   let selected: number[] = [];
   let at = { isin: 0, date: 0, time: 0, start: 0, min: 0, max: 0, volume: 0 };
+  // Days of the current date by ISIN bytes: a file holds one date, so this is the hot lookup.
+  let cachedDate: string | undefined;
+  let byIsin = new FieldMap<InstrumentDay>();
 
   const number = (record: CsvRecord, index: number, whole: boolean): number => {
     const value = whole ? record.wholeNumber(index) : record.decimal(index);
@@ -68,15 +72,23 @@ export function sourceRowFolder(where: string, source: XetraSourceConfig, days: 
         return;
       }
     }
-    days.add(
-      texts.of(record, at.isin),
-      texts.of(record, at.date),
-      texts.of(record, at.time),
-      number(record, at.start, false),
-      number(record, at.min, false),
-      number(record, at.max, false),
-      number(record, at.volume, true),
-    );
+    const date = texts.of(record, at.date);
+    const time = texts.of(record, at.time);
+    const start = number(record, at.start, false);
+    const min = number(record, at.min, false);
+    const max = number(record, at.max, false);
+    const volume = number(record, at.volume, true);
+    if (date !== cachedDate) {
+      cachedDate = date;
+      byIsin = new FieldMap();
+    }
+    // The first row of an instrument-day goes through the aggregator; later ones update its day directly.
+    const first = { row: false };
+    const day = byIsin.getOrCreate(record, at.isin, () => {
+      first.row = true;
+      return days.add(record.text(at.isin), date, time, start, min, max, volume);
+    });
+    if (!first.row) foldRow(day, time, start, min, max, volume);
   };
   return Object.assign(handler, { sawHeader: () => header !== undefined });
 }

@@ -39,6 +39,8 @@ export interface EtlDeps {
   readonly workers?: number | 'auto';
   /** Stops the run at the next safe point: before or during the report write, never after it. */
   readonly signal?: AbortSignal | undefined;
+  /** Records the report key and dates before the report write and clears them after the meta update (see ReportJournal). */
+  readonly journal?: { begin(reportKey: string, dates: readonly string[]): Promise<void>; end(): Promise<void> } | undefined;
 }
 
 /**
@@ -150,9 +152,12 @@ export class XetraETL {
     const { logger, clock, signal } = this.deps;
     signal?.throwIfAborted();
     const key = `${this.trgArgs.trg_key}${strftime(clock.now(), this.trgArgs.trg_key_date_format)}.${this.trgArgs.trg_format}`;
+    const journal = (frame.columns[0]?.values.length ?? 0) > 0 ? this.deps.journal : undefined;
+    await journal?.begin(key, this.metaUpdateList);
     const written = await this.trg.writeFrameToS3(frame, key, this.trgArgs.trg_format, signal);
     logger.info('Xetra target data successfully written.');
     await this.meta.updateMetaFile(this.metaUpdateList);
+    await journal?.end();
     logger.info('Xetra meta file successfully updated.');
     return { reportKey: written ? key : undefined, reportRows: frame.columns[0]?.values.length ?? 0 };
   }
