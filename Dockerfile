@@ -1,12 +1,12 @@
 # xetra-etl: the weekly Xetra report job as a container image.
 #
 #   docker build -t xetra-etl:1.0.0 .
-#   docker run --rm --read-only -v "$PWD/configs/prod.yml:/config/prod.yml:ro" \
+#   docker run --rm --read-only -v "$PWD/my-prod.yml:/config/prod.yml:ro" \
 #     -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY xetra-etl:1.0.0
 #
 # Two stages on one pinned Node LTS base: `build` compiles TypeScript with the dev dependencies, the runtime
 # stage installs the production dependencies only and takes nothing from `build` but dist/.
-# The config is not baked in: mount it at /config/prod.yml (Kubernetes: the ConfigMap in k8s/).
+# configs/prod.yml is the default config at /config/prod.yml; mount another over it (Kubernetes: the ConfigMap).
 
 FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
@@ -24,6 +24,9 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
   && rm -rf /tmp/node-compile-cache
 COPY --from=build /app/dist ./dist
+# A default config where CMD looks for it (the original's image had none). Mounting a folder at /config (the
+# Kubernetes ConfigMap, or `docker run -v ./my.yml:/config/prod.yml:ro`) replaces it.
+COPY configs/prod.yml /config/prod.yml
 # The image's own non-root user (uid/gid 1000). Nothing under /app is writable by it, and the job writes no
 # file at all, so it runs with a read-only root file system.
 USER node

@@ -336,6 +336,13 @@ async function smoke(image: string, s3: S3TestServer, proxy: Proxy, work: string
     return `${(size / 1e6).toFixed(0)} MB`;
   });
 
+  await check('the default config in the image is configs/prod.yml', async () => {
+    const exit = await podman(['run', '--rm', '--network', 'none', '--read-only', '--entrypoint', 'cat', image, '/config/prod.yml']);
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.equal(exit.stdout, await readFile(path.join(repoRoot, 'configs', 'prod.yml'), 'utf8'));
+    return undefined;
+  });
+
   await check('no dev dependency and no source in the image', async () => {
     const lock = JSON.parse(await readFile(path.join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
     const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; dependencies: Record<string, string> };
@@ -358,6 +365,8 @@ async function smoke(image: string, s3: S3TestServer, proxy: Proxy, work: string
     assert.deepEqual(leaked, [], `dev-only packages in the image: ${leaked.join(', ')}`);
     for (const dep of Object.keys(pkg.dependencies)) assert.ok(installed.includes(`node_modules/${dep}`), `runtime dependency ${dep} missing`);
     assert.deepEqual(app, ['dist', 'node_modules', 'package-lock.json', 'package.json']);
+    const ts = await podman(['run', '--rm', '--network', 'none', '--read-only', '--entrypoint', 'find', image, '/app', '/config', '-name', '*.ts', '!', '-name', '*.d.ts', '!', '-path', '*/node_modules/*']);
+    assert.equal(ts.stdout.trim(), '', `TypeScript sources in the image: ${ts.stdout}`);
     return `${installed.length} packages installed, none of the lock file's ${devOnly.size} dev-only ones; /app holds ${app.join(' ')}`;
   });
 
@@ -416,7 +425,10 @@ async function smoke(image: string, s3: S3TestServer, proxy: Proxy, work: string
     assert.equal(exit.code, 2, describeExit(exit));
     assert.match(exit.stderr, /^xetra-etl: error: \/config\/prod\.yml: invalid config: .*'src_bukcet'/m);
     assert.doesNotMatch(exit.stderr, /^\s+at /m, 'a stack trace was printed');
-    const missing = await runImage(image, tmpVolume, {}).done;
+    // A ConfigMap without the key prod.yml: the mounted folder hides the image's default config.
+    const empty = path.join(work, 'empty-config');
+    await mkdir(empty, { mode: 0o755 });
+    const missing = await runImage(image, tmpVolume, { configDir: empty }).done;
     assert.equal(missing.code, 2, describeExit(missing));
     assert.match(missing.stderr, /^xetra-etl: error: \/config\/prod\.yml: cannot read the config file \(ENOENT\)$/m);
     return exit.stderr.trim().split('\n')[0];
