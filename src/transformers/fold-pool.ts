@@ -62,12 +62,22 @@ class WorkerPool implements FoldPool {
   private readonly pending = new Map<number, { resolve(fold: PartialFold): void; reject(error: Error): void }>();
   private readonly early = new Map<number, FoldReply>();
   private nextId = 0;
+  private closing = false;
+  /** Set when a worker died: every job still open fails with it instead of waiting forever. */
+  private broken: Error | undefined;
 
   constructor(source: XetraSourceConfig, count: number) {
     this.workers = Array.from({ length: count }, () => {
       const worker = new Worker(WORKER_FILE, { workerData: source });
-      worker.on('message', (reply: FoldReply) => { this.settle(reply); });
-      worker.on('error', (error) => { this.failAll(error); });
+      worker.on('message', (reply: FoldReply) => {
+        this.settle(reply);
+      });
+      worker.on('error', (error) => {
+        this.failAll(error);
+      });
+      worker.on('exit', (code) => {
+        if (code !== 0 && !this.closing) this.failAll(new XetraEtlError(`a parsing thread stopped with exit code ${code}`));
+      });
       return worker;
     });
   }
@@ -84,6 +94,7 @@ class WorkerPool implements FoldPool {
         worker.postMessage({ type: 'chunk', id, chunk } satisfies FoldRequest, owned ? [chunk.buffer] : []);
       },
       end: () => {
+        if (this.broken) return Promise.reject(this.broken);
         const result = new Promise<PartialFold>((resolve, reject) => this.pending.set(id, { resolve, reject }));
         const early = this.early.get(id);
         if (early) {
@@ -97,6 +108,7 @@ class WorkerPool implements FoldPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
@@ -112,6 +124,7 @@ class WorkerPool implements FoldPool {
   }
 
   private failAll(error: Error): void {
+    this.broken ??= error;
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
   }
