@@ -197,7 +197,11 @@ export class CsvParser {
           let j = start;
           for (;;) {
             let quote = j;
-            while (quote < length && buf[quote] !== QUOTE) quote += 1;
+            for (; quote < length; quote++) {
+              const c = buf[quote];
+              if (c === QUOTE) break;
+              if (c === LF) breaks += 1; // a line break inside quotes: the record spans lines
+            }
             if (quote === length || (quote + 1 === length && !atEof)) {
               if (atEof) throw new CsvSyntaxError(`unterminated quoted field starting on line ${this.line + breaks}`, this.line + breaks);
               return pos;
@@ -207,7 +211,6 @@ export class CsvParser {
               j = quote + 2;
               continue;
             }
-            breaks += countLineFeeds(buf, start, quote);
             end = quote;
             i = quote + 1;
             break;
@@ -268,10 +271,4 @@ export class CsvUtf8Error extends CsvSyntaxError {
 function isBomPrefix(buf: Buffer): boolean {
   const bom = [0xef, 0xbb, 0xbf];
   return buf.every((byte, i) => byte === bom[i]);
-}
-
-function countLineFeeds(buf: Buffer, from: number, to: number): number {
-  let count = 0;
-  for (let i = buf.indexOf(LF, from); i !== -1 && i < to; i = buf.indexOf(LF, i + 1)) count += 1;
-  return count;
 }
