@@ -314,7 +314,7 @@ async function main(): Promise<number> {
     await rm(work, { recursive: true, force: true });
   }
   const failed = results.filter((r) => !r.ok).length;
-  console.log(`container smoke: ${results.length - failed} passed, ${failed} failed`);
+  console.log(`container-smoke: ${results.length - failed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }
 
