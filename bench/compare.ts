@@ -29,20 +29,24 @@ export function pandasCsvTable(text: string): Table {
   return { columns, rows };
 }
 
-/** Every difference as one line naming ISIN, Date, column and both values (at most `limit` lines, then a count). */
+/**
+ * Every difference as one line naming ISIN, Date, column and both values (at most `limit` lines), then, if any cell
+ * differs, a count of the differing cells and of those that differ only in the sign of zero.
+ */
 export function compareTables(a: Table, b: Table, labels: readonly [string, string], limit = 20): string[] {
   const out: string[] = [];
   if (a.columns.join() !== b.columns.join()) out.push(`columns differ: ${labels[0]} [${a.columns.join(', ')}], ${labels[1]} [${b.columns.join(', ')}]`);
   if (a.rows.length !== b.rows.length) out.push(`row counts differ: ${labels[0]} ${a.rows.length}, ${labels[1]} ${b.rows.length}`);
-  let cells = 0;
+  let [cells, zeroSign] = [0, 0];
   for (let i = 0; i < Math.min(a.rows.length, b.rows.length); i++) {
     const [x, y] = [a.rows[i] ?? {}, b.rows[i] ?? {}];
     for (const name of a.columns) {
       if (same(x[name], y[name])) continue;
+      if (x[name] === 0 && y[name] === 0) zeroSign++;
       if (++cells <= limit) out.push(`row ${i} ${show(x.ISIN)} ${show(x.Date)} ${name}: ${labels[0]} ${show(x[name])}, ${labels[1]} ${show(y[name])}`);
     }
   }
-  if (cells > limit) out.push(`… ${cells - limit} more differing cells`);
+  if (cells) out.push(`${cells} differing cells${cells > limit ? ` (${limit} shown)` : ''}, ${zeroSign} of them only in the sign of zero`);
   return out;
 }
 

@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
 const sizes = args.smoke ? ['smoke'] : [...args.sizes.split(','), ...(args.scale ? ['20m'] : [])];
 const [runs, warmups] = args.smoke ? [1, 0] : [Number(args.runs), 1];
 const seed = Number(args.seed);
+if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed)) throw new Error('--runs must be a positive integer and --seed an integer');
 const log = (line: string): boolean => process.stderr.write(`${line}\n`);
 
 interface Contender {
@@ -193,7 +194,7 @@ function render(results: readonly SizeResult[], load: readonly [number, number])
   );
   for (const { data, reportRows, samples, differences } of results) {
     const [local, s3, peer, statement] = [LOCAL, S3, DUCKDB, STATEMENT].map((name) => samples.get(name));
-    const same = differences.length ? `**no**: ${differences.length} differences` : 'yes, cell for cell';
+    const same = differences.length ? '**no**, see below' : 'yes, bit for bit';
     lines.push(`| ${data.spec.name} | ${n(data.files)} | ${n(reportRows)} | ${n(wall(local) / wall(peer), 2)} | ${n(wall(local) / wall(statement), 2)} | ${n(rss(local) / rss(peer), 2)} | ${n(wall(s3) / wall(peer), 2)} | ${n(wall(s3) / wall(local), 2)} | ${same} |`);
   }
   const differences = results.flatMap((r) => r.differences);
