@@ -46,7 +46,7 @@ export class S3BucketConnector {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (error instanceof XetraEtlError) throw error;
-      throw new StorageError(`cannot read ${this.location}/${key}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new StorageError(`cannot read ${this.location}/${key}: the download broke off midway (${error instanceof Error ? error.message : String(error)}); nothing was written, rerun the job`);
     }
     return true;
   }

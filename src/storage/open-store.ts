@@ -47,8 +47,17 @@ export function createS3Client(endpointUrl: string, options: StoreOptions): S3Cl
     followRegionRedirects: true,
     credentials: staticCredentials(options),
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 60_000, connectionTimeout: Math.min(options.requestTimeoutMs ?? 60_000, 10_000) },
+    requestHandler: requestHandlerOptions(options.requestTimeoutMs ?? 60_000),
   });
+}
+
+/**
+ * The wait for an answer and the longest silence inside a body are both bounded by `timeoutMs`.
+ * Without throwOnRequestTimeout this SDK only logs a warning and a stalled request hangs forever;
+ * requestTimeout ends at the response headers, so socketTimeout covers a body that stops midway.
+ */
+function requestHandlerOptions(timeoutMs: number): { requestTimeout: number; socketTimeout: number; connectionTimeout: number; throwOnRequestTimeout: true } {
+  return { requestTimeout: timeoutMs, socketTimeout: timeoutMs, connectionTimeout: Math.min(timeoutMs, 10_000), throwOnRequestTimeout: true };
 }
 
 interface StaticCredentials {

@@ -86,9 +86,13 @@ export class S3ObjectStore implements ObjectStore {
         ? 'the bucket does not exist; create it or fix the bucket name in the config'
         : name === 'Forbidden' || name === 'AccessDenied' || status === 403
           ? 'access denied; check the credentials and the bucket policy'
-          : isNetworkError(error)
-            ? 'the endpoint is unreachable; check s3.*_endpoint_url and the network'
-            : 'the request failed';
+          : isTimeout(error)
+            ? `no answer within s3.request_timeout_ms on any of ${attempts(error)} attempts; the server is overloaded or the network is down: rerun later`
+            : isNetworkError(error)
+              ? 'the endpoint is unreachable; check s3.*_endpoint_url and the network'
+              : status !== undefined && status >= 500
+                ? `the server failed (HTTP ${status}) on all ${attempts(error)} attempts (s3.max_attempts); rerun later`
+                : 'the request failed';
     const detail = error instanceof Error ? error.message || name : String(error);
     return new StorageError(`cannot ${action} ${this.location}: ${hint} (${name}${detail && detail !== name ? `: ${detail}` : ''})`);
   }
@@ -96,6 +100,14 @@ export class S3ObjectStore implements ObjectStore {
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
+}
+
+function isTimeout(error: unknown): boolean {
+  return errorName(error) === 'TimeoutError' || (error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+}
+
+function attempts(error: unknown): number {
+  return (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
 }
 
 function isNetworkError(error: unknown): boolean {
