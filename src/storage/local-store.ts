@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -61,7 +62,8 @@ export class LocalObjectStore implements ObjectStore {
 
   async createExclusive(key: string, body: Uint8Array): Promise<boolean> {
     const file = this.pathOf(key);
-    const partial = path.join(path.dirname(file), `${PARTIAL_MARK}${String(process.pid)}-${path.basename(file)}`);
+    // A name of its own per call: two creates of one key in the same process must not share a partial file.
+    const partial = path.join(path.dirname(file), `${PARTIAL_MARK}${String(process.pid)}-${randomUUID()}-${path.basename(file)}`);
     try {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(partial, body);
