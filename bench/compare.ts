@@ -33,7 +33,7 @@ export function pandasCsvTable(text: string): Table {
  * Every difference as one line naming ISIN, Date, column and both values (at most `limit` lines), then, if any cell
  * differs, a count of the differing cells and of those that differ only in the sign of zero.
  */
-export function compareTables(a: Table, b: Table, labels: readonly [string, string], limit = 20): string[] {
+export function compareTables(a: Table, b: Table, labels: readonly [string, string], limit = 5): string[] {
   const out: string[] = [];
   if (a.columns.join() !== b.columns.join()) out.push(`columns differ: ${labels[0]} [${a.columns.join(', ')}], ${labels[1]} [${b.columns.join(', ')}]`);
   if (a.rows.length !== b.rows.length) out.push(`row counts differ: ${labels[0]} ${a.rows.length}, ${labels[1]} ${b.rows.length}`);
