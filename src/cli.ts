@@ -102,4 +102,8 @@ function printSummary(summary: RunSummary): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-process.exitCode = await main(process.argv);
+const exitCode = await main(process.argv);
+// After a stop the run has cleaned up (upload abandoned, lock released); an abandoned request may
+// still hold a socket open, which must not keep the process alive until the grace timer.
+if (exitCode === EXIT_ON_SIGNAL.SIGTERM || exitCode === EXIT_ON_SIGNAL.SIGINT) process.exit(exitCode);
+process.exitCode = exitCode;
