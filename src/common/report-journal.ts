@@ -54,7 +54,7 @@ export class ReportJournal {
       await meta.updateMetaFile(pending.dates);
       this.logger.warn(`recovery: an earlier run wrote ${where} but stopped before the meta file; recorded its ${pending.dates.length} date(s) now`);
     } else {
-      this.logger.info(`recovery: an earlier run committed ${where} and stopped just after; nothing to do`);
+      this.logger.warn(`recovery: an earlier run committed ${where} and stopped just after; nothing to do`);
     }
     await this.end();
   }

@@ -53,6 +53,8 @@ export interface FaultProxy {
   addFault(rule: FaultRule): void;
   /** Resolves when a request matching `match` has arrived (already or later). */
   waitFor(match: (request: RecordedRequest) => boolean): Promise<RecordedRequest>;
+  /** Resolves with the next request that gets a fault (or the first one, if one already did). */
+  waitForFault(): Promise<RecordedRequest>;
   /** Forwards every held request. */
   releaseHeld(): void;
   /** Drops all rules and the request log. */
@@ -88,6 +90,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let waiters: { match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
   const sockets = new Set<Socket>();
   let held: (() => void)[] = [];
+  let faultWaiters: ((request: RecordedRequest) => void)[] = [];
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
@@ -108,6 +111,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         entry.hit += 1;
         fault = entry.rule.fault;
         faulted.push({ request: recorded, fault });
+        for (const resolve of faultWaiters) resolve(recorded);
+        faultWaiters = [];
       }
     }
 
@@ -189,6 +194,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve) => waiters.push({ match, resolve }));
     },
+    waitForFault() {
+      const first = faulted[0];
+      if (first) return Promise.resolve(first.request);
+      return new Promise((resolve) => faultWaiters.push(resolve));
+    },
     releaseHeld() {
       const release = held;
       held = [];
@@ -196,6 +206,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     },
     reset() {
       held = [];
+      faultWaiters = [];
       rules = [];
       requests.length = 0;
       faulted.length = 0;
