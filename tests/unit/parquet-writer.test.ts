@@ -4,10 +4,13 @@ import { readParquet } from '../support/parquet.js';
 
 describe('Parquet report writer', () => {
   it('keeps the sign of zero, NaN as null and infinities, whatever order zeros come in', async () => {
-    const values = [0, -0, 1.5, -0, 0, null, NaN, Infinity, -Infinity];
+    // Repeated values, so that a writer would choose dictionary encoding (which merged -0.0 into 0.0).
+    const pattern = [0, -0, 1.5, -0, 0, null, NaN, Infinity, -Infinity];
+    const values = Array.from({ length: 100 }, () => pattern).flat();
     const bytes = frameToParquet({ columns: [{ name: 'change', type: 'double', values }] });
     const read = (await readParquet(bytes)).rows.map((r) => r.change);
-    expect(read.map((v) => (typeof v === 'number' && v === 0 ? (Object.is(v, -0) ? '-0' : '+0') : v))).toEqual(['+0', '-0', 1.5, '-0', '+0', null, null, Infinity, -Infinity]);
+    const signs = read.map((v) => (typeof v === 'number' && v === 0 ? (Object.is(v, -0) ? '-0' : '+0') : v));
+    expect(signs).toEqual(Array.from({ length: 100 }, () => ['+0', '-0', 1.5, '-0', '+0', null, null, Infinity, -Infinity]).flat());
   });
 
   it('writes strings as UTF8/STRING and integers as INT64, all columns optional', async () => {
