@@ -3,7 +3,7 @@
 // host network, a read-only root file system, the config mounted read-only at /config and the credentials from
 // the environment, as in argo/cronwf-xetra-etl.yaml.
 //
-//   npx tsx scripts/container/smoke.ts IMAGE [--measure DATA_DIR --today YYYY-MM-DD --first YYYY-MM-DD]
+//   npx tsx scripts/container/smoke.ts IMAGE [--measure DATA_DIR --first YYYY-MM-DD --today YYYY-MM-DD [--workers N|auto]]
 //
 // A small HTTP proxy sits between the container and the server so a check can slow source reads or the report
 // upload down, to stop the job with SIGTERM at a known point. Called by scripts/container/ci.sh
@@ -253,12 +253,12 @@ interface Measured {
  * One run over a data folder (uploaded to a fresh source bucket) under the manifest's limits, sampling the
  * container's node process from the host every 25 ms: peak RSS (VmHWM) and CPU time (utime + stime).
  */
-async function measuredRun(image: string, s3: S3TestServer, proxy: Proxy, work: string, tmpVolume: string, dataDir: string, first: string, today: string, flags: readonly string[]): Promise<Measured> {
+async function measuredRun(image: string, s3: S3TestServer, proxy: Proxy, work: string, tmpVolume: string, dataDir: string, first: string, today: string, flags: readonly string[], edit?: (c: Record<string, Record<string, unknown>>) => void): Promise<Measured> {
   const tag = `m${++containerSeq}`;
   await createBucket(s3.client, `xetra-src-${tag}`);
   await createBucket(s3.client, `xetra-trg-${tag}`);
   const keys = await uploadFolder(s3.client, `xetra-src-${tag}`, dataDir);
-  const dir = await writeConfig(path.join(work, tag), proxy.endpoint, `xetra-src-${tag}`, `xetra-trg-${tag}`, first);
+  const dir = await writeConfig(path.join(work, tag), proxy.endpoint, `xetra-src-${tag}`, `xetra-trg-${tag}`, first, edit);
   const clockTicks = 100; // USER_HZ on Linux
   const t0 = performance.now();
   const run = runImage(image, tmpVolume, { configDir: dir, args: ['--config', '/config/prod.yml', '--today', today], flags });
@@ -291,7 +291,7 @@ function describeMeasured(m: Measured): string {
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { measure: { type: 'string' }, today: { type: 'string' }, first: { type: 'string' } },
+    options: { measure: { type: 'string' }, today: { type: 'string' }, first: { type: 'string' }, workers: { type: 'string' } },
   });
   const image = positionals[0];
   if (!image) throw new Error('usage: smoke.ts IMAGE [--measure DATA_DIR --first YYYY-MM-DD --today YYYY-MM-DD]');
@@ -305,7 +305,7 @@ async function main(): Promise<number> {
   const s3 = await startS3Server();
   const proxy = await startProxy(s3.endpoint);
   try {
-    if (values.measure !== undefined) return await measure(image, s3, proxy, work, tmpVolume, values.measure, values.first ?? '', values.today ?? '');
+    if (values.measure !== undefined) return await measure(image, s3, proxy, work, tmpVolume, values.measure, values.first ?? '', values.today ?? '', values.workers);
     await smoke(image, s3, proxy, work, tmpVolume);
   } finally {
     for (const name of started) await podman(['rm', '--force', '--time', '0', name]);
@@ -392,6 +392,8 @@ async function smoke(image: string, s3: S3TestServer, proxy: Proxy, work: string
     assert.deepEqual([...new Set(report.rows.map((r) => r.Date))].sort(), ['2017-07-24', '2017-07-25', '2017-07-26', '2017-07-27', '2017-07-28']);
     const reference = await hostReport(work);
     assert.deepEqual(report.rows, reference, 'the container report differs from the host build on the same sample');
+    // Nothing else is left in the bucket: no run lock, no journal, no temporary object.
+    assert.deepEqual(await listAllKeys(s3.client, 'xetra-trg'), [META_KEY, key].sort());
     firstMeta = await metaText(s3, 'xetra-trg');
     const lines = firstMeta.trimEnd().split('\n');
     assert.equal(lines[0], 'source_date,datetime_of_processing');
@@ -463,7 +465,8 @@ async function smoke(image: string, s3: S3TestServer, proxy: Proxy, work: string
     assert.equal(exit.code, 143, describeExit(exit));
     assert.match(exit.stderr, /stopped by SIGTERM: no report was written and the meta file is unchanged/);
     assert.equal(await metaText(s3, 'xetra-trg-sigterm'), seededMeta, 'the meta file changed');
-    assert.deepEqual(await reportKeys(s3, 'xetra-trg-sigterm'), []);
+    // Only the meta file: no report, and no run lock left to block the next run.
+    assert.deepEqual(await listAllKeys(s3.client, 'xetra-trg-sigterm'), [META_KEY]);
     assert.ok(stopSeconds < 10, `took ${stopSeconds.toFixed(1)} s to stop (the CLI's 20 s grace fallback?)`);
     // /proc/<pid>/status of the container's node process, seen from the host: real, effective, saved, fs uid.
     assert.equal(uid.split(/\s+/).join(' '), '1000 1000 1000 1000', `Uid: ${uid}`);
@@ -482,6 +485,8 @@ async function smoke(image: string, s3: S3TestServer, proxy: Proxy, work: string
     const reports = await reportKeys(s3, 'xetra-trg-upload');
     const meta = await metaText(s3, 'xetra-trg-upload');
     assert.equal(exit.code, 143, describeExit(exit));
+    const others = (await listAllKeys(s3.client, 'xetra-trg-upload')).filter((k) => k !== META_KEY && !reports.includes(k));
+    assert.deepEqual(others, [], 'objects left behind in the target bucket (a run lock or journal would block or confuse the next run)');
     if (reports.length === 0) {
       assert.equal(meta, seededMeta, 'no report, but the meta file changed');
       assert.match(exit.stderr, /stopped by SIGTERM: no report was written and the meta file is unchanged/);
@@ -521,9 +526,12 @@ async function hostReport(work: string): Promise<Record<string, unknown>[]> {
 }
 
 /** `--measure`: one run over a data folder under the manifest's limits, printed for sizing the resources. */
-async function measure(image: string, s3: S3TestServer, proxy: Proxy, work: string, tmpVolume: string, dataDir: string, first: string, today: string): Promise<number> {
+async function measure(image: string, s3: S3TestServer, proxy: Proxy, work: string, tmpVolume: string, dataDir: string, first: string, today: string, workers: string | undefined): Promise<number> {
   const resources = await manifestResources();
-  const m = await measuredRun(image, s3, proxy, work, tmpVolume, dataDir, first, today, resources.flags);
+  const edit = workers === undefined ? undefined : (c: Record<string, Record<string, unknown>>): void => {
+    c.performance = { ...c.performance, workers: workers === 'auto' ? 'auto' : Number(workers) };
+  };
+  const m = await measuredRun(image, s3, proxy, work, tmpVolume, dataDir, first, today, resources.flags, edit);
   console.log(m.exit.stdout.trim());
   console.log(`measure: ${m.objects} objects from ${dataDir}; ${resources.text}`);
   console.log(`measure: exit ${m.exit.code}, ${describeMeasured(m)}`);
