@@ -68,7 +68,9 @@ class WorkerPool implements FoldPool {
 
   constructor(source: XetraSourceConfig, count: number) {
     this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(WORKER_FILE, { workerData: source });
+      // A small young generation: a worker's garbage is chunk-sized and short-lived, and V8's default
+      // let two workers add about 90 MiB of peak RSS (1 M rows: 238 MiB with the default, 184 with 8).
+      const worker = new Worker(WORKER_FILE, { workerData: source, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       worker.on('message', (reply: FoldReply) => {
         this.settle(reply);
       });
