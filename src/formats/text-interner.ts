@@ -22,7 +22,7 @@ export class TextInterner {
     const end = record.ends[i] ?? 0;
     const previous = this.last[i];
     if (previous !== undefined && sameBytes(previous.bytes, record.buf, start, end) && !record.escaped[i]) return previous.text;
-    const entry = this.texts.getOrCreate(record, i, () => ({ bytes: Uint8Array.prototype.slice.call(record.buf, start, end), text: record.text(i) }));
+    const entry = this.texts.get(record, i) ?? this.texts.set(record, i, { bytes: Uint8Array.prototype.slice.call(record.buf, start, end), text: record.text(i) });
     this.last[i] = entry;
     return entry.text;
   }

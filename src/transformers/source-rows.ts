@@ -83,12 +83,9 @@ export function sourceRowFolder(where: string, source: XetraSourceConfig, days: 
       byIsin = new FieldMap();
     }
     // The first row of an instrument-day goes through the aggregator; later ones update its day directly.
-    const first = { row: false };
-    const day = byIsin.getOrCreate(record, at.isin, () => {
-      first.row = true;
-      return days.add(record.text(at.isin), date, time, start, min, max, volume);
-    });
-    if (!first.row) foldRow(day, time, start, min, max, volume);
+    const day = byIsin.get(record, at.isin);
+    if (day === undefined) byIsin.set(record, at.isin, days.add(record.text(at.isin), date, time, start, min, max, volume));
+    else foldRow(day, time, start, min, max, volume);
   };
   return Object.assign(handler, { sawHeader: () => header !== undefined });
 }
