@@ -193,6 +193,7 @@ export class CsvParser {
         let end: number;
         let escaped = false;
         if (buf[i] === QUOTE) {
+          const quoteLine = this.line + breaks;
           start = i + 1;
           let j = start;
           for (;;) {
@@ -203,7 +204,7 @@ export class CsvParser {
               if (c === LF) breaks += 1; // a line break inside quotes: the record spans lines
             }
             if (quote === length || (quote + 1 === length && !atEof)) {
-              if (atEof) throw new CsvSyntaxError(`unterminated quoted field starting on line ${this.line + breaks}`, this.line + breaks);
+              if (atEof) throw new CsvSyntaxError(`unterminated quoted field starting on line ${quoteLine}`, quoteLine);
               return pos;
             }
             if (buf[quote + 1] === QUOTE) {
