@@ -9,6 +9,8 @@ const envVarName = z
   .string()
   .refine((v) => v === '' || /^[A-Za-z_][A-Za-z0-9_]*$/.test(v), 'must be the NAME of an environment variable, e.g. AWS_ACCESS_KEY_ID')
   .refine((v) => !/^(AKIA|ASIA)[A-Z0-9]{16}$/.test(v), 'looks like a literal AWS access key id; put the NAME of the environment variable that holds it here, never the key itself')
+  // A secret access key is 40 characters of mixed case and digits; names of variables are not like that.
+  .refine((v) => !(v.length >= 30 && !v.includes('_') && /[a-z]/.test(v) && /[A-Z]/.test(v) && /[0-9]/.test(v)), 'looks like a literal AWS secret access key; put the NAME of the environment variable that holds it here, never the key itself')
   .optional();
 
 const endpointUrl = z
