@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError, XetraEtlError } from '../../src/common/errors.js';
 import { runJob } from '../../src/run-job.js';
 import type { FaultRule, RecordedRequest } from '../support/fault-proxy.js';
+import { evaluate, loadPolicy } from '../support/iam-policy.js';
 import { createBucket } from '../support/s3-server.js';
 import { FIRST_DATE, LOCK_KEY, META_KEY, PENDING_KEY, SECRET_ENV, SEEDED_META, TODAY, metaDates, objectText, reports, seedSampleSource, seedTarget, snapshot, startRig, writeRigConfig, type Rig } from '../support/s3-job.js';
 
@@ -216,5 +217,31 @@ describe('a fault after the report is written', () => {
     expect(after.map((r) => r.key)).toEqual([written?.key]);
     expect(await metaDates(rig.client, outcome.trg)).toEqual(['2017-07-21', FIRST_DATE]);
     expect(Object.keys(await snapshot(rig.client, outcome.trg))).not.toContain(PENDING_KEY);
+  });
+});
+
+describe('least privilege: docs/iam-policy.json', () => {
+  it('allows every request the job issued in this file (faults, retries, multipart, aborts, lock, journal, recovery), and each statement is needed', async () => {
+    const statements = await loadPolicy();
+    const decisions = evaluate(statements, rig.proxy.allRequests, { roleOf: (b) => (b === SRC || b === BIG_SRC ? 'SOURCE_BUCKET' : 'TARGET_BUCKET'), trgKey: 'report1/xetra_daily_report1_', metaKey: META_KEY });
+    expect(decisions.filter((d) => d.allowedBy === undefined).map((d) => `${d.request.operation} → ${d.action} on ${d.resource}`)).toEqual([]);
+    expect(new Set(decisions.map((d) => d.request.operation))).toEqual(
+      new Set(['HeadBucket', 'ListObjectsV2', 'GetObject', 'PutObject', 'DeleteObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload']),
+    );
+    expect(new Set(decisions.map((d) => d.allowedBy))).toEqual(new Set(statements.map((s) => s.Sid)));
+    // And it is tight: the job never reads a report back, never deletes a report or the meta file.
+    expect(decisions.filter((d) => d.request.key.startsWith('report1/') && d.action !== 's3:PutObject' && d.action !== 's3:AbortMultipartUpload')).toEqual([]);
+    expect(decisions.filter((d) => d.action === 's3:DeleteObject' && !/\.(lock|pending)$/.test(d.request.key))).toEqual([]);
+  });
+
+  it('the evaluator is not a rubber stamp: it refuses a source write, a report read and a meta delete', async () => {
+    const statements = await loadPolicy();
+    const fake = (operation: string, bucket: string, key: string): RecordedRequest => ({ method: 'X', bucket, key, query: new URLSearchParams(), operation, ifNoneMatch: undefined, accessKeyId: undefined });
+    const decisions = evaluate(statements, [fake('PutObject', SRC, '2017-07-25/x.csv'), fake('GetObject', 't', 'report1/xetra_daily_report1_1.csv'), fake('DeleteObject', 't', META_KEY), fake('GetObject', 't', 'other/key')], {
+      roleOf: (b) => (b === SRC ? 'SOURCE_BUCKET' : 'TARGET_BUCKET'),
+      trgKey: 'report1/xetra_daily_report1_',
+      metaKey: META_KEY,
+    });
+    expect(decisions.map((d) => d.allowedBy)).toEqual([undefined, undefined, undefined, undefined]);
   });
 });

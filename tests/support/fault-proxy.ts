@@ -15,6 +15,8 @@ export interface RecordedRequest {
   readonly operation: string;
   /** The If-None-Match header, when sent. */
   readonly ifNoneMatch: string | undefined;
+  /** The access key id the request was signed with (from the Authorization header). */
+  readonly accessKeyId: string | undefined;
 }
 
 export type Fault =
@@ -22,6 +24,8 @@ export type Fault =
   | 'internal-error'
   /** 503 SlowDown (S3's throttling answer). */
   | 'slow-down'
+  /** 403 AccessDenied (a policy that does not allow the request). */
+  | 'access-denied'
   /** Reads half of the request body, then resets the connection. */
   | 'reset-request-body'
   /** Forwards the request, sends the headers and half of the response body, then resets the connection. */
@@ -46,8 +50,10 @@ export interface FaultRule {
 
 export interface FaultProxy {
   readonly endpoint: string;
-  /** Every request seen, in arrival order, faulted or not. */
+  /** Every request seen, in arrival order, faulted or not (cleared by reset()). */
   readonly requests: RecordedRequest[];
+  /** Every request since the proxy started; reset() leaves it alone. */
+  readonly allRequests: RecordedRequest[];
   /** Requests that got a fault, with the fault. */
   readonly faulted: { request: RecordedRequest; fault: Fault }[];
   addFault(rule: FaultRule): void;
@@ -85,6 +91,7 @@ const errorXml = (code: string, message: string): string => `<?xml version="1.0"
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   const requests: RecordedRequest[] = [];
+  const allRequests: RecordedRequest[] = [];
   const faulted: { request: RecordedRequest; fault: Fault }[] = [];
   let rules: { rule: FaultRule; seen: number; hit: number }[] = [];
   let waiters: { match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
@@ -98,8 +105,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const key = decodeURIComponent(rest.join('/'));
     const method = req.method ?? 'GET';
     const header = req.headers['if-none-match'];
-    const recorded: RecordedRequest = { method, bucket, key, query: url.searchParams, operation: operationOf(method, key, url.searchParams), ifNoneMatch: typeof header === 'string' ? header : undefined };
+    const credential = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
+    const recorded: RecordedRequest = { method, bucket, key, query: url.searchParams, operation: operationOf(method, key, url.searchParams), ifNoneMatch: typeof header === 'string' ? header : undefined, accessKeyId: credential };
     requests.push(recorded);
+    allRequests.push(recorded);
     for (const waiter of waiters.filter((w) => w.match(recorded))) waiter.resolve(recorded);
     waiters = waiters.filter((w) => !w.match(recorded));
 
@@ -116,10 +125,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       }
     }
 
-    if (fault === 'internal-error' || fault === 'slow-down') {
+    if (fault === 'internal-error' || fault === 'slow-down' || fault === 'access-denied') {
       req.resume();
       req.on('end', () => {
-        const [status, code, message] = fault === 'internal-error' ? [500, 'InternalError', 'We encountered an internal error. Please try again.'] : [503, 'SlowDown', 'Please reduce your request rate.'];
+        const [status, code, message] =
+          fault === 'internal-error' ? [500, 'InternalError', 'We encountered an internal error. Please try again.'] : fault === 'slow-down' ? [503, 'SlowDown', 'Please reduce your request rate.'] : [403, 'AccessDenied', 'Access Denied'];
         res.writeHead(status, { 'content-type': 'application/xml' }).end(errorXml(code, message));
       });
       return;
@@ -185,6 +195,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
+    allRequests,
     faulted,
     addFault(rule) {
       rules.push({ rule, seen: 0, hit: 0 });
