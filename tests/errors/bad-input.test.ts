@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SourceDataError, StorageError, WrongMetaFileError } from '../../src/common/errors.js';
 import { runJob } from '../../src/run-job.js';
+import { readParquet } from '../support/parquet.js';
 import { makeWorkspace, type Workspace } from '../support/workspace.js';
 
 const HEADER = 'ISIN,Mnemonic,SecurityDesc,SecurityType,Currency,SecurityID,Date,Time,StartPrice,MaxPrice,MinPrice,EndPrice,TradedVolume,NumberOfTrades';
@@ -137,5 +138,97 @@ describe('bad source objects', () => {
     const ws = await withSource(`${HEADER}\n${GOOD}\n${GOOD.replace('"SAP"', '"NA"').replace('07:00', '07:01')}\n${GOOD.replace('89.05', '').replace('07:00', '07:02')}\n`);
     const summary = await run(ws);
     expect(summary).toMatchObject({ rows: 3, dropped: 2, reportRows: 1 });
+  });
+});
+
+/** The single report's rows, after a successful run. */
+async function reportRows(ws: Workspace): Promise<Record<string, unknown>[]> {
+  const keys = (await ws.targetKeys()).filter((k) => k.startsWith('report1/'));
+  expect(keys).toHaveLength(1);
+  return (await readParquet(await readFile(path.join(ws.trgDir, keys[0] ?? '')))).rows;
+}
+
+const SAP_ROW = { ISIN: 'DE0007164600', Date: '2017-07-24', opening_price_eur: 89, closing_price_eur: 89, minimum_price_eur: 88.9, maximum_price_eur: 89.1, daily_traded_volume: 100n, 'change_prev_closing_%': null };
+
+describe('source layouts the job accepts (parity: pandas read_csv accepts them too)', () => {
+  it('a UTF-8 BOM before the header: the first column is still ISIN', async () => {
+    const ws = await withSource(`\uFEFF${HEADER}\n${GOOD}\n`);
+    await run(ws);
+    expect(await reportRows(ws)).toEqual([SAP_ROW]);
+  });
+
+  it('CRLF line ends: no carriage return reaches a value', async () => {
+    const ws = await withSource(`${HEADER}\r\n${GOOD}\r\n`);
+    await run(ws);
+    expect(await reportRows(ws)).toEqual([SAP_ROW]);
+  });
+
+  it('reordered columns are found by name', async () => {
+    const ws = await withSource(`${HEADER.split(',').reverse().join(',')}\n${GOOD.split(',').reverse().join(',')}\n`);
+    await run(ws);
+    expect(await reportRows(ws)).toEqual([SAP_ROW]);
+  });
+
+  it('an extra column is ignored', async () => {
+    const ws = await withSource(`${HEADER},Extra\n${GOOD},x\n`);
+    await run(ws);
+    expect(await reportRows(ws)).toEqual([SAP_ROW]);
+  });
+
+  it('an empty price drops the row, as the original dropna does (parity, spec §8.5): no report, the date is still marked done (§8.9)', async () => {
+    const ws = await withSource(`${HEADER}\n${GOOD.replace('89.0,89.1', ',89.1')}\n`);
+    expect(await run(ws)).toMatchObject({ rows: 1, dropped: 1, reportRows: 0, reportKey: undefined });
+    expect(await ws.targetKeys()).toEqual([META_KEY]);
+  });
+
+  it('a header-only file counts as an hour without trading', async () => {
+    const ws = await makeWorkspace({ files: { [KEY]: `${HEADER}\n${GOOD}\n`, '2017-07-24/2017-07-24_BINS_XETR08.csv': `${HEADER}\n` } });
+    expect(await run(ws)).toMatchObject({ files: 2, headerOnlyFiles: 1, rows: 1, reportRows: 1 });
+    expect(await reportRows(ws)).toEqual([SAP_ROW]);
+  });
+
+  it('duplicate (ISIN, Date, Time) rows: the first row in key order opens, the last closes (parity quirk §8.8 made deterministic)', async () => {
+    const ws = await withSource(`${HEADER}\n${GOOD}\n${GOOD.replace('89.0,89.1', '90.0,90.1')}\n`);
+    expect(await run(ws)).toMatchObject({ rows: 2, reportRows: 1 });
+    expect(await reportRows(ws)).toEqual([{ ...SAP_ROW, closing_price_eur: 90, maximum_price_eur: 90.1, daily_traded_volume: 200n }]);
+  });
+});
+
+describe('objects under the prefix that are not Xetra CSV (the original parsed any object as CSV, spec §8.16, and crashed)', () => {
+  it('a text object fails the run, naming it and its first line', async () => {
+    const ws = await makeWorkspace({ files: { [KEY]: `${HEADER}\n${GOOD}\n`, '2017-07-24/readme.txt': 'hello world\n' } });
+    await expectFailure(ws, SourceDataError, /^file:\S+\/buckets\/src\/2017-07-24\/readme\.txt: line 1: the header has no column 'ISIN' \(source\.src_columns\); found: hello world$/);
+  });
+
+  it('a binary object fails the run as not UTF-8', async () => {
+    const ws = await makeWorkspace({ files: { [KEY]: `${HEADER}\n${GOOD}\n`, '2017-07-24/chart.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) } });
+    await expectFailure(ws, SourceDataError, /^file:\S+\/2017-07-24\/chart\.png: line 1: not valid UTF-8 text; source files must be UTF-8 CSV$/);
+  });
+});
+
+describe('meta files the job accepts as the original does (spec §3)', () => {
+  const withMeta = async (meta: string) => {
+    const ws = await makeWorkspace({ files: { [KEY]: `${HEADER}\n${GOOD}\n` } });
+    await mkdir(path.join(ws.trgDir, 'meta/report1'), { recursive: true });
+    await writeFile(path.join(ws.trgDir, META_KEY), meta);
+    return ws;
+  };
+
+  it('duplicate dates count once (a set, as pd.to_datetime(...).dt.date into set())', async () => {
+    const ws = await withMeta('source_date,datetime_of_processing\n2017-07-24,2017-07-25 10:00:00\n2017-07-24,2017-07-26 10:00:00\n');
+    expect(await run(ws)).toMatchObject({ datesProcessed: [], reportRows: 0 });
+    expect(await ws.targetKeys()).toEqual([META_KEY]);
+  });
+
+  it('a header-only meta file means nothing is done yet', async () => {
+    const ws = await withMeta('source_date,datetime_of_processing\n');
+    expect(await run(ws)).toMatchObject({ datesProcessed: ['2017-07-24'], reportRows: 1 });
+  });
+
+  it('swapped meta columns are accepted (the original compares column names as a multiset) and kept in their order', async () => {
+    const ws = await withMeta('datetime_of_processing,source_date\n2017-07-22 10:00:00,2017-07-21\n');
+    expect(await run(ws)).toMatchObject({ datesProcessed: ['2017-07-24'] });
+    const meta = await readFile(path.join(ws.trgDir, META_KEY), 'utf8');
+    expect(meta).toMatch(/^datetime_of_processing,source_date\n2017-07-22 10:00:00,2017-07-21\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,2017-07-24\n$/);
   });
 });
