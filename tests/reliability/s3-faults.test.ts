@@ -2,6 +2,7 @@
 // the outcome (success after retries, or one clear error), that no partial object is left, that
 // the meta file is unchanged after a failure, and that a clean rerun writes the undisturbed report.
 import { ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError, XetraEtlError } from '../../src/common/errors.js';
 import { runJob } from '../../src/run-job.js';
@@ -220,10 +221,28 @@ describe('a fault after the report is written', () => {
   });
 });
 
+describe('bad input only S3 can hold', () => {
+  it('a zero-byte folder marker YYYY-MM-DD/ under the prefix is skipped with a warning (the original crashed in read_csv)', async () => {
+    await createBucket(rig.client, 'rel-marker-src');
+    await rig.client.send(new PutObjectCommand({ Bucket: 'rel-marker-src', Key: '2017-07-25/', Body: '' }));
+    for (const hour of ['09', '10']) {
+      const key = `2017-07-25/2017-07-25_BINS_XETR${hour}.csv`;
+      await rig.client.send(new PutObjectCommand({ Bucket: 'rel-marker-src', Key: key, Body: await objectText(rig.client, SRC, key) }));
+    }
+    const trg = await freshTarget();
+    const warnings: string[] = [];
+    const configPath = await writeRigConfig({ endpoint: rig.proxy.endpoint, src: 'rel-marker-src', trg, s3: FAST });
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) });
+    const summary = await runJob({ configPath, today: TODAY, env: SECRET_ENV, logger });
+    expect(summary).toMatchObject({ files: 2, datesProcessed: [FIRST_DATE] });
+    expect(warnings).toEqual([`Skipping folder marker ${rig.proxy.endpoint}/rel-marker-src/2017-07-25/`]);
+  });
+});
+
 describe('least privilege: docs/iam-policy.json', () => {
   it('allows every request the job issued in this file (faults, retries, multipart, aborts, lock, journal, recovery), and each statement is needed', async () => {
     const statements = await loadPolicy();
-    const decisions = evaluate(statements, rig.proxy.allRequests, { roleOf: (b) => (b === SRC || b === BIG_SRC ? 'SOURCE_BUCKET' : 'TARGET_BUCKET'), trgKey: 'report1/xetra_daily_report1_', metaKey: META_KEY });
+    const decisions = evaluate(statements, rig.proxy.allRequests, { roleOf: (b) => (b.endsWith('-src') ? 'SOURCE_BUCKET' : 'TARGET_BUCKET'), trgKey: 'report1/xetra_daily_report1_', metaKey: META_KEY });
     expect(decisions.filter((d) => d.allowedBy === undefined).map((d) => `${d.request.operation} → ${d.action} on ${d.resource}`)).toEqual([]);
     expect(new Set(decisions.map((d) => d.request.operation))).toEqual(
       new Set(['HeadBucket', 'ListObjectsV2', 'GetObject', 'PutObject', 'DeleteObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload']),
