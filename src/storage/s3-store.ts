@@ -3,6 +3,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { StorageError } from '../common/errors.js';
 import type { ObjectStore } from './object-store.js';
 
+/** lib-storage's default part size: smaller bodies go up in one PUT. */
+const MULTIPART_THRESHOLD = 5 * 1024 * 1024;
+
 /** A bucket on S3 or on any S3-compatible server. */
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -43,12 +46,16 @@ export class S3ObjectStore implements ObjectStore {
 
   async write(key: string, body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    // lib-storage aborts a failed or abandoned multipart upload, so no object is left behind.
-    const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType } });
-    const abandon = (): void => void upload.abort();
+    const params = { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType };
+    // One PUT for what fits a part: lib-storage's abort() does not cancel its single-part request,
+    // the request's own abortSignal does. Larger bodies go multipart, and lib-storage aborts a failed
+    // or abandoned multipart upload, so no object is left behind either way.
+    const upload = body.byteLength < MULTIPART_THRESHOLD ? undefined : new Upload({ client: this.client, params });
+    const abandon = (): void => void upload?.abort();
     signal?.addEventListener('abort', abandon, { once: true });
     try {
-      await upload.done();
+      if (upload) await upload.done();
+      else await this.client.send(new PutObjectCommand(params), { abortSignal: signal });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw this.failure(`write '${key}' to`, error);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -30,9 +30,24 @@ const WORKER_FILE = new URL('./fold-worker.js', import.meta.url);
  * there (running from TypeScript sources, as the in-process tests do).
  */
 export function openFoldPool(source: XetraSourceConfig, workers: number | 'auto'): FoldPool {
-  const count = workers === 'auto' ? Math.min(availableParallelism(), 4) : workers;
+  const cores = usableCores();
+  const count = workers === 'auto' ? (cores < 2 ? 0 : Math.min(cores, 4)) : workers;
   if (count < 1 || !existsSync(fileURLToPath(WORKER_FILE))) return inlinePool(source);
   return new WorkerPool(source, count);
+}
+
+/**
+ * Cores this process may really use: a container's CPU limit (cgroup v2 `cpu.max`) counts, which
+ * Node 20's availableParallelism() ignores; threads beyond it cost memory and win nothing.
+ */
+function usableCores(): number {
+  const cores = availableParallelism();
+  try {
+    const [quota = 'max', period = '100000'] = readFileSync('/sys/fs/cgroup/cpu.max', 'utf8').trim().split(/\s+/);
+    return quota === 'max' ? cores : Math.max(1, Math.min(cores, Math.floor(Number(quota) / Number(period))));
+  } catch {
+    return cores;
+  }
 }
 
 function inlinePool(source: XetraSourceConfig): FoldPool {

@@ -16,6 +16,12 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const cliPath = path.join(repoRoot, 'dist', 'cli.js');
 /** The full real data set next to the checkout (spec: shared/data/xetra). */
 export const sharedXetra = path.resolve(repoRoot, '../shared/data/xetra');
+/**
+ * `.ci/run` sets XETRA_ETL_FULL_SUITE=1: then the pandas oracle and the shared real data must be there
+ * and their tests run. Elsewhere (a laptop, the release workflow) tests that need them skip, saying why.
+ */
+export const fullSuite = process.env.XETRA_ETL_FULL_SUITE === '1';
+export const haveSharedData = existsSync(sharedXetra);
 /** The trimmed real sample shipped with the repo (40 ISINs). */
 export const sampleXetra = path.join(repoRoot, 'sample', 'xetra');
 
