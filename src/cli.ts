@@ -95,6 +95,7 @@ function printSummary(summary: RunSummary): void {
     `  dates processed: ${span}`,
     `  source files:    ${summary.files} read, ${summary.headerOnlyFiles} of them header-only`,
     `  rows read:       ${summary.rows} (${summary.dropped} dropped for empty values)`,
+    ...(summary.rejectsLocation === '' ? [] : [`  rows rejected:   ${summary.rejects?.length ?? 0} (source.bad_rows: skip), written to ${summary.rejectsLocation}`]),
     `  report rows:     ${summary.reportRows}`,
     `  meta file:       ${summary.metaLocation}`,
     `  time:            ${summary.seconds.toFixed(2)} s`,

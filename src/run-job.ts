@@ -29,6 +29,8 @@ export interface RunSummary extends Omit<Extracted, 'days'>, Loaded {
   readonly datesProcessed: readonly string[];
   readonly reportLocation: string;
   readonly metaLocation: string;
+  /** Where the skipped rows went (skip mode), or ''. */
+  readonly rejectsLocation: string;
   readonly seconds: number;
 }
 
@@ -87,6 +89,7 @@ export async function runJob(options: RunOptions): Promise<RunSummary> {
     datesProcessed: etl.metaUpdateList,
     reportLocation: result.reportKey === undefined ? '' : `${trg.location}/${result.reportKey}`,
     metaLocation: `${trg.location}/${config.meta.meta_key}`,
+    rejectsLocation: result.rejectsKey === undefined ? '' : `${trg.location}/${result.rejectsKey}`,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -51,6 +51,8 @@ export const sourceSchema = z
     src_col_min_price: name,
     src_col_max_price: name,
     src_col_traded_vol: name,
+    /** New, optional: 'skip' goes on past rows that cannot be read, counts them and writes them to a rejects object; default 'fail'. */
+    bad_rows: z.enum(['fail', 'skip']).optional(),
   })
   .superRefine((source, ctx) => {
     const used = ['src_col_date', 'src_col_isin', 'src_col_time', 'src_col_start_price', 'src_col_min_price', 'src_col_max_price', 'src_col_traded_vol'] as const;

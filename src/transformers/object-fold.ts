@@ -3,18 +3,21 @@ import type { XetraSourceConfig } from '../config/schema.js';
 import { CsvParser } from '../formats/csv-parser.js';
 import { TextInterner } from '../formats/text-interner.js';
 import { DailyAggregator, type InstrumentDay } from '../report/instrument-day.js';
-import { sourceRowFolder, type FoldCounts } from './source-rows.js';
+import { sourceRowFolder, type FoldCounts, type RejectedRow } from './source-rows.js';
 
 /** What one source object folds into; partials merge in key order into the run's aggregate. */
 export interface PartialFold extends FoldCounts {
   readonly days: Iterable<InstrumentDay>;
   readonly sawHeader: boolean;
+  /** Rows skipped in skip mode (`source.bad_rows: skip`, which parses on the main thread). */
+  readonly rejects?: readonly RejectedRow[];
 }
 
 /** Folds the bytes of one source object, chunk by chunk, into its own instrument-days. */
 export class ObjectFold {
   private readonly days = new DailyAggregator();
   private readonly counts: FoldCounts = { rows: 0, dropped: 0 };
+  private readonly rejects: RejectedRow[] = [];
   private readonly folder;
   private readonly parser;
 
@@ -23,7 +26,7 @@ export class ObjectFold {
     source: XetraSourceConfig,
     texts: TextInterner = new TextInterner(),
   ) {
-    this.folder = sourceRowFolder(where, source, this.days, this.counts, texts);
+    this.folder = sourceRowFolder(where, source, this.days, this.counts, texts, this.rejects);
     this.parser = new CsvParser(this.folder);
   }
 
@@ -33,7 +36,7 @@ export class ObjectFold {
 
   end(): PartialFold {
     this.guard(() => { this.parser.end(); });
-    return { days: this.days.values(), ...this.counts, sawHeader: this.folder.sawHeader() };
+    return { days: this.days.values(), ...this.counts, sawHeader: this.folder.sawHeader(), rejects: this.rejects };
   }
 
   private guard(step: () => void): void {

@@ -6,6 +6,15 @@ import { TextInterner } from '../formats/text-interner.js';
 import { FieldMap } from '../formats/field-map.js';
 import { foldRow, type DailyAggregator, type InstrumentDay } from '../report/instrument-day.js';
 
+/** A source row that could not be read, kept in skip mode (`source.bad_rows: skip`). */
+export interface RejectedRow {
+  readonly where: string;
+  readonly line: number;
+  readonly reason: string;
+  /** The row's fields, as read. */
+  readonly fields: readonly string[];
+}
+
 export interface FoldCounts {
   /** Data rows read, before rows with empty values are dropped. */
   rows: number;
@@ -18,7 +27,7 @@ export interface FoldCounts {
  * configured columns, drops rows as the original's `dropna` does, and fails on values the original
  * could not have summed or compared, naming the object and line.
  */
-export function sourceRowFolder(where: string, source: XetraSourceConfig, days: DailyAggregator, counts: FoldCounts, texts = new TextInterner()): RecordHandler & { sawHeader(): boolean } {
+export function sourceRowFolder(where: string, source: XetraSourceConfig, days: DailyAggregator, counts: FoldCounts, texts = new TextInterner(), rejects?: RejectedRow[]): RecordHandler & { sawHeader(): boolean } {
   let header: string[] | undefined;
   let selected: number[] = [];
   let at = { isin: 0, date: 0, time: 0, start: 0, min: 0, max: 0, volume: 0 };
@@ -87,5 +96,20 @@ export function sourceRowFolder(where: string, source: XetraSourceConfig, days: 
     if (day === undefined) byIsin.set(record, at.isin, days.add(record.text(at.isin), date, time, start, min, max, volume));
     else foldRow(day, time, start, min, max, volume);
   };
-  return Object.assign(handler, { sawHeader: () => header !== undefined });
+  // Skip mode: a data row that fails is kept aside instead of failing the run; the header still must be right.
+  const skipping: RecordHandler = (record) => {
+    if (header === undefined) {
+      handler(record);
+      return;
+    }
+    const read = counts.rows;
+    try {
+      handler(record);
+    } catch (error) {
+      if (!(error instanceof SourceDataError)) throw error;
+      counts.rows = read + 1; // a rejected row was read too, whichever check it failed
+      rejects?.push({ where, line: record.line, reason: error.message.slice(where.length + 2), fields: record.texts() });
+    }
+  };
+  return Object.assign(source.bad_rows === 'skip' ? skipping : handler, { sawHeader: () => header !== undefined });
 }

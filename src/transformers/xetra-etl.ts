@@ -10,7 +10,7 @@ import { DailyAggregator } from '../report/instrument-day.js';
 import { computeReport1, type Report1Row } from '../report/report1.js';
 import { openFoldPool, type FoldPool } from './fold-pool.js';
 import type { PartialFold } from './object-fold.js';
-import type { FoldCounts } from './source-rows.js';
+import type { FoldCounts, RejectedRow } from './source-rows.js';
 
 const DEFAULT_CONCURRENCY = 8;
 /** Below this many objects, starting threads costs more than it saves. */
@@ -22,12 +22,16 @@ export interface Extracted extends FoldCounts {
   readonly files: number;
   /** Objects with a header and no data rows: hours without trading. */
   readonly headerOnlyFiles: number;
+  /** Rows that could not be read, in skip mode (`source.bad_rows: skip`); empty or absent otherwise. */
+  readonly rejects?: readonly RejectedRow[];
 }
 
 export interface Loaded {
   /** The report's key, or undefined when the report was empty and nothing was written. */
   readonly reportKey: string | undefined;
   readonly reportRows: number;
+  /** The rejects object's key (skip mode, when rows were rejected). */
+  readonly rejectsKey?: string | undefined;
 }
 
 export interface EtlDeps {
@@ -82,14 +86,17 @@ export class XetraETL {
     const keys = await this.sourceKeys();
     const days = new DailyAggregator();
     const totals = { files: 0, headerOnlyFiles: 0, rows: 0, dropped: 0 };
+    const rejects: RejectedRow[] = [];
     const absorb = (fold: PartialFold): void => {
+      if (fold.rejects) rejects.push(...fold.rejects);
       days.mergeDays(fold.days);
       totals.files += 1;
       totals.rows += fold.rows;
       totals.dropped += fold.dropped;
       if (fold.rows === 0) totals.headerOnlyFiles += 1;
     };
-    const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS ? 0 : workers);
+    // Skip mode parses on the main thread, where the rejected rows are kept.
+    const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS || this.srcArgs.bad_rows === 'skip' ? 0 : workers);
     try {
       const inFlight: Promise<PartialFold>[] = [];
       for (const key of keys) {
@@ -104,7 +111,7 @@ export class XetraETL {
       await pool.close();
     }
     logger.info('Extracting Xetra source files finished.');
-    return { days, ...totals };
+    return { days, ...totals, rejects };
   }
 
   /** Every source key of the date list, in order; zero-byte "folder" objects (which crashed the original) are skipped. */
@@ -148,7 +155,7 @@ export class XetraETL {
    * Writes the report, then records the dates in the meta file: never the other way round. Once the
    * report is written the meta update runs even when the run is being stopped, so the two agree.
    */
-  async load(frame: Frame): Promise<Loaded> {
+  async load(frame: Frame, rejects: readonly RejectedRow[] = []): Promise<Loaded> {
     const { logger, clock, signal } = this.deps;
     signal?.throwIfAborted();
     const key = `${this.trgArgs.trg_key}${strftime(clock.now(), this.trgArgs.trg_key_date_format)}.${this.trgArgs.trg_format}`;
@@ -156,15 +163,20 @@ export class XetraETL {
     await journal?.begin(key, this.metaUpdateList);
     const written = await this.trg.writeFrameToS3(frame, key, this.trgArgs.trg_format, signal);
     logger.info('Xetra target data successfully written.');
+    const rejectsKey = rejects.length > 0 ? `${key.slice(0, -this.trgArgs.trg_format.length)}rejects.csv` : undefined;
+    if (rejectsKey !== undefined) {
+      logger.warn(`${rejects.length} source row(s) could not be read and were skipped (source.bad_rows: skip); they are in ${this.trg.location}/${rejectsKey}`);
+      await this.trg.writeFrameToS3(rejectsFrame(rejects), rejectsKey, 'csv');
+    }
     await this.meta.updateMetaFile(this.metaUpdateList);
     await journal?.end();
     logger.info('Xetra meta file successfully updated.');
-    return { reportKey: written ? key : undefined, reportRows: frame.columns[0]?.values.length ?? 0 };
+    return { reportKey: written ? key : undefined, reportRows: frame.columns[0]?.values.length ?? 0, rejectsKey };
   }
 
   async etlReport1(): Promise<Extracted & Loaded> {
     const extracted = await this.extract();
-    const loaded = await this.load(this.transformReport1(extracted));
+    const loaded = await this.load(this.transformReport1(extracted), extracted.rejects);
     return { ...extracted, ...loaded };
   }
 
@@ -183,4 +195,17 @@ export class XetraETL {
       ],
     };
   }
+}
+
+/** The rejects object: one row per skipped source row, with the row's fields as one CSV line. */
+function rejectsFrame(rejects: readonly RejectedRow[]): Frame {
+  const csvField = (field: string): string => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field);
+  return {
+    columns: [
+      { name: 'source_object', type: 'string', values: rejects.map((r) => r.where) },
+      { name: 'line', type: 'string', values: rejects.map((r) => String(r.line)) },
+      { name: 'reason', type: 'string', values: rejects.map((r) => r.reason) },
+      { name: 'row', type: 'string', values: rejects.map((r) => r.fields.map(csvField).join(',')) },
+    ],
+  };
 }

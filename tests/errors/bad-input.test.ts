@@ -232,3 +232,40 @@ describe('meta files the job accepts as the original does (spec §3)', () => {
     expect(meta).toMatch(/^datetime_of_processing,source_date\n2017-07-22 10:00:00,2017-07-21\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,2017-07-24\n$/);
   });
 });
+
+describe('unreadable source rows: fail by default, skip on request (source.bad_rows: skip)', () => {
+  const badPrice = GOOD.replace('89.1,88.9', '89.1,abc').replace('07:00', '07:01');
+  const badCount = GOOD.replace('"SAP SE O.N."', 'SAP SE, O.N.').replace('07:00', '07:02');
+  const later = GOOD.replace('07:00', '07:03').replace('89.0,89.1', '89.5,89.6');
+  const body = `${HEADER}\n${GOOD}\n${badPrice}\n${badCount}\n${later}\n`;
+  const skipping = (files: Record<string, string>) => makeWorkspace({ files, edit: (c) => Object.assign(c.source ?? {}, { bad_rows: 'skip' }) });
+
+  it('by default the first unreadable row fails the run, naming the object and line', async () => {
+    await expectFailure(await withSource(body), SourceDataError, /^file:\S+\/2017-07-24_BINS_XETR07\.csv: line 3: column MinPrice has 'abc', which is not a number; fix or remove the row$/);
+  });
+
+  it('skip mode goes on, counts the rows and writes them, with object, line and reason, to a rejects object next to the report', async () => {
+    const ws = await skipping({ [KEY]: body });
+    const summary = await run(ws);
+    expect(summary).toMatchObject({ rows: 4, dropped: 0, reportRows: 1, datesProcessed: ['2017-07-24'] });
+    expect(summary.rejects).toHaveLength(2);
+    const reportKey = summary.reportKey ?? '';
+    const rejectsKey = reportKey.replace(/parquet$/, 'rejects.csv');
+    expect(summary.rejectsLocation).toBe(`file:${ws.trgDir}/${rejectsKey}`);
+    expect((await ws.targetKeys()).sort()).toEqual([META_KEY, reportKey, rejectsKey].sort());
+    const where = `file:${ws.srcDir}/${KEY}`;
+    expect(await readFile(path.join(ws.trgDir, rejectsKey), 'utf8')).toBe(
+      'source_object,line,reason,row\n' +
+        `${where},3,"line 3: column MinPrice has 'abc', which is not a number; fix or remove the row","DE0007164600,SAP,SAP SE O.N.,Common stock,EUR,2504385,2017-07-24,07:01,89.0,89.1,abc,89.05,100,3"\n` +
+        `${where},4,"line 4: expected 14 fields as in the header, found 15; a field with a comma must be quoted","DE0007164600,SAP,SAP SE, O.N.,Common stock,EUR,2504385,2017-07-24,07:02,89.0,89.1,88.9,89.05,100,3"\n`,
+    );
+    // The good rows alone make the report: opening 89.0 at 07:00, closing 89.5 at 07:03.
+    expect((await readParquet(await readFile(path.join(ws.trgDir, reportKey)))).rows).toEqual([{ ...SAP_ROW, closing_price_eur: 89.5, maximum_price_eur: 89.6, daily_traded_volume: 200n }]);
+  });
+
+  it('skip mode still fails on a header without a configured column, and on CSV that cannot be parsed on (an unterminated quote)', async () => {
+    const header = HEADER.replace(',TradedVolume', '');
+    await expectFailure(await skipping({ [KEY]: `${header}\n${GOOD.replace(/,100,3$/, ',3')}\n` }), SourceDataError, /line 1: the header has no column 'TradedVolume'/);
+    await expectFailure(await skipping({ [KEY]: `${HEADER}\n${GOOD}\n"DE000BASF111,BAS\n` }), SourceDataError, /line 3: unterminated quoted field starting on line 3/);
+  });
+});
