@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, SourceDataError, StorageError, WrongMetaFileError } from '../../src/common/errors.js';
 import { runJob } from '../../src/run-job.js';
 import { readParquet } from '../support/parquet.js';
+import { ensureBuilt, runCli } from '../support/run-cli.js';
 import { makeWorkspace, type Workspace } from '../support/workspace.js';
 
 const HEADER = 'ISIN,Mnemonic,SecurityDesc,SecurityType,Currency,SecurityID,Date,Time,StartPrice,MaxPrice,MinPrice,EndPrice,TradedVolume,NumberOfTrades';
@@ -261,6 +262,14 @@ describe('unreadable source rows: fail by default, skip on request (source.bad_r
     );
     // The good rows alone make the report: opening 89.0 at 07:00, closing 89.5 at 07:03.
     expect((await readParquet(await readFile(path.join(ws.trgDir, reportKey)))).rows).toEqual([{ ...SAP_ROW, closing_price_eur: 89.5, maximum_price_eur: 89.6, daily_traded_volume: 200n }]);
+  });
+
+  it('skip mode: the command line summary counts the rejected rows and says where they are', async () => {
+    await ensureBuilt();
+    const ws = await skipping({ [KEY]: body });
+    const result = await runCli([ws.configPath, '--today', '2017-07-24']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}rows read: {7}4 \(0 dropped for empty values\)\n {2}rows rejected: {3}2 \(source\.bad_rows: skip\), written to file:\S+\/report1\/xetra_daily_report1_\d{8}_\d{6}\.rejects\.csv$/m);
   });
 
   it('skip mode still fails on a header without a configured column, and on CSV that cannot be parsed on (an unterminated quote)', async () => {
