@@ -239,6 +239,24 @@ describe('bad input only S3 can hold', () => {
   });
 });
 
+describe('skip mode on S3', () => {
+  it('an unreadable row is skipped and written to the rejects object next to the report, under the report prefix the policy allows', async () => {
+    await createBucket(rig.client, 'rel-skip-src');
+    const key = '2017-07-25/2017-07-25_BINS_XETR09.csv';
+    const lines = (await objectText(rig.client, SRC, key)).split('\n');
+    lines[2] = (lines[2] ?? '').replace(/,(\d+),(\d+)$/, ',12x,$2');
+    await rig.client.send(new PutObjectCommand({ Bucket: 'rel-skip-src', Key: key, Body: lines.join('\n') }));
+    const trg = await freshTarget();
+    const configPath = await writeRigConfig({ endpoint: rig.proxy.endpoint, src: 'rel-skip-src', trg, s3: FAST, source: { bad_rows: 'skip' } });
+    const summary = await runJob({ configPath, today: TODAY, env: SECRET_ENV });
+    expect(summary.rejects).toHaveLength(1);
+    const keys = Object.keys(await snapshot(rig.client, trg));
+    const rejectsKey = (summary.reportKey ?? '').replace(/csv$/, 'rejects.csv');
+    expect(keys).toContain(rejectsKey);
+    expect(await objectText(rig.client, trg, rejectsKey)).toMatch(/^source_object,line,reason,row\n\S+\/rel-skip-src\/2017-07-25\/2017-07-25_BINS_XETR09\.csv,3,"line 3: column TradedVolume has '12x', which is not a whole number; fix or remove the row",/);
+  });
+});
+
 describe('least privilege: docs/iam-policy.json', () => {
   it('allows every request the job issued in this file (faults, retries, multipart, aborts, lock, journal, recovery), and each statement is needed', async () => {
     const statements = await loadPolicy();

@@ -71,13 +71,15 @@ export interface RigConfig {
   readonly s3?: Record<string, unknown>;
   readonly lock?: Record<string, unknown>;
   readonly logging?: Record<string, unknown>;
+  /** Extra keys for the source section. */
+  readonly source?: Record<string, unknown>;
 }
 
 /** configs/local.yml pointed at `endpoint` with env-var credentials, CSV reports and silent logs unless told. */
 export async function writeRigConfig(options: RigConfig): Promise<string> {
   const config = parse(await readFile(path.join(repoRoot, 'configs/local.yml'), 'utf8')) as Record<string, Record<string, unknown>>;
   config.s3 = { access_key: 'XETRA_REL_KEY', secret_key: 'XETRA_REL_SECRET', src_endpoint_url: options.endpoint, src_bucket: options.src, trg_endpoint_url: options.endpoint, trg_bucket: options.trg, region: 'eu-central-1', ...options.s3 };
-  Object.assign(config.source ?? {}, { src_first_extract_date: FIRST_DATE });
+  Object.assign(config.source ?? {}, { src_first_extract_date: FIRST_DATE, ...options.source });
   Object.assign(config.target ?? {}, { trg_format: options.format ?? 'csv' });
   config.logging = { level: 'silent', format: 'json', ...options.logging };
   config.performance = { workers: 0 };
