@@ -155,7 +155,8 @@ describe('SIGTERM during the report upload on S3', () => {
 describe('SIGKILL on a file: target, wherever the kill lands after a log line', () => {
   // On a folder the proxy cannot hold the process at a request, so the kill follows a log line and
   // lands somewhere after it; the assertion holds wherever that is.
-  const MARKERS = ['Xetra ETL job started', 'Writing file to', 'Xetra target data successfully written.', 'Xetra meta file successfully updated.'];
+  // The two around the report write, where a kill can leave a report without its meta rows.
+  const MARKERS = ['Writing file to', 'Xetra target data successfully written.'];
 
   async function fileWorkspace(): Promise<Workspace> {
     const files: Record<string, Uint8Array> = {};

@@ -16,7 +16,7 @@ let baseline: { rows: string[]; header: string };
 const SRC = 'rel-src';
 const BIG_SRC = 'rel-big-src';
 let bigBaseline: string[];
-const BIG_ROWS = 100_000;
+const BIG_ROWS = 50_000;
 
 /** Fast settings so a stalled request fails in half a second; 3 attempts as the SDK default. */
 const FAST = { max_attempts: 3, request_timeout_ms: 500 };
@@ -99,7 +99,7 @@ async function expectRecovered(outcome: Outcome, faults: number, expected = base
   expect(Object.keys(outcome.after).filter((k) => k === LOCK_KEY || k === PENDING_KEY)).toEqual([]);
 }
 
-/** 100,000 instruments on 2017-07-25: a CSV report over 5 MiB, so lib-storage uploads it in parts. */
+/** 50,000 instruments with 80-character ISINs on 2017-07-25: a CSV report over 5 MiB, so lib-storage uploads it in parts. */
 async function seedBigSource(): Promise<void> {
   await createBucket(rig.client, BIG_SRC);
   const header = 'ISIN,Mnemonic,SecurityDesc,SecurityType,Currency,SecurityID,Date,Time,StartPrice,MaxPrice,MinPrice,EndPrice,TradedVolume,NumberOfTrades';
@@ -107,7 +107,7 @@ async function seedBigSource(): Promise<void> {
     const lines = [header];
     for (let i = 0; date === '2017-07-25' && i < BIG_ROWS; i++) {
       const price = (100 + (i % 997) / 7).toFixed(4);
-      lines.push(`DE${String(i).padStart(10, '0')},M,D,S,EUR,${i},${date},09:00,${price},${price},${price},${price},${100 + i},1`);
+      lines.push(`DE${String(i).padStart(78, '0')},M,D,S,EUR,${i},${date},09:00,${price},${price},${price},${price},${100 + i},1`);
     }
     await rig.client.send(new PutObjectCommand({ Bucket: BIG_SRC, Key: `${date}/${date}_BINS_XETR09.csv`, Body: `${lines.join('\n')}\n` }));
   }
