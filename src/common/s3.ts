@@ -53,13 +53,18 @@ export class S3BucketConnector {
 
   /** Streams the CSV object `key` through `onRecord`, header first. Returns false when there is no such key. */
   async readCsv(key: string, onRecord: RecordHandler, signal?: AbortSignal): Promise<boolean> {
+    const where = `${this.location}/${key}`;
     const parser = new CsvParser(onRecord);
-    try {
-      if (!(await this.streamObject(key, (chunk) => { parser.push(chunk); }, signal))) return false;
-      parser.end();
-    } catch (error) {
-      throw asSourceError(`${this.location}/${key}`, error);
-    }
+    // Syntax errors become SourceDataErrors right here, so streamObject does not take them for a broken download.
+    const parse = (step: () => void): void => {
+      try {
+        step();
+      } catch (error) {
+        throw asSourceError(where, error);
+      }
+    };
+    if (!(await this.streamObject(key, (chunk) => { parse(() => { parser.push(chunk); }); }, signal))) return false;
+    parse(() => { parser.end(); });
     return true;
   }
 

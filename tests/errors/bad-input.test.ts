@@ -80,7 +80,7 @@ describe('missing buckets', () => {
 });
 
 describe('bad meta file', () => {
-  const withMeta = async (meta: string) => {
+  const withMeta = async (meta: string | Uint8Array) => {
     const ws = await makeWorkspace({ files: { [KEY]: `${HEADER}\n${GOOD}\n` } });
     await mkdir(path.join(ws.trgDir, 'meta/report1'), { recursive: true });
     await writeFile(path.join(ws.trgDir, META_KEY), meta);
@@ -97,6 +97,11 @@ describe('bad meta file', () => {
 
   it('names an unparsable date and its line', async () => {
     await expectFailure(await withMeta('source_date,datetime_of_processing\n2017-07-20,x\nyesterday,x\n'), WrongMetaFileError, /line 3: 'yesterday' in column source_date is not a date/);
+  });
+
+  it('names the line of a meta file that is not UTF-8', async () => {
+    const meta = Buffer.concat([Buffer.from('source_date,datetime_of_processing\n2017-07-20,'), Buffer.from([0xff]), Buffer.from('\n')]);
+    await expectFailure(await withMeta(meta), WrongMetaFileError, /meta file unreadable: .*xetra_report1_meta_file\.csv: line 2: not valid UTF-8 text/);
   });
 
   it('refuses an empty meta file', async () => {
@@ -208,7 +213,7 @@ describe('objects under the prefix that are not Xetra CSV (the original parsed a
 });
 
 describe('meta files the job accepts as the original does (spec §3)', () => {
-  const withMeta = async (meta: string) => {
+  const withMeta = async (meta: string | Uint8Array) => {
     const ws = await makeWorkspace({ files: { [KEY]: `${HEADER}\n${GOOD}\n` } });
     await mkdir(path.join(ws.trgDir, 'meta/report1'), { recursive: true });
     await writeFile(path.join(ws.trgDir, META_KEY), meta);
