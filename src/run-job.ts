@@ -50,8 +50,8 @@ export async function runJob(options: RunOptions): Promise<RunSummary> {
     maxAttempts: s3.max_attempts,
     requestTimeoutMs: s3.request_timeout_ms,
   };
-  const trgStore = openObjectStore(s3.trg_endpoint_url, s3.trg_bucket, storeOptions);
-  const src = new S3BucketConnector(openObjectStore(s3.src_endpoint_url, s3.src_bucket, storeOptions), logger);
+  const trgStore = await openObjectStore(s3.trg_endpoint_url, s3.trg_bucket, storeOptions);
+  const src = new S3BucketConnector(await openObjectStore(s3.src_endpoint_url, s3.src_bucket, storeOptions), logger);
   const trg = new S3BucketConnector(trgStore, logger);
   await src.assertReachable();
   await trg.assertReachable();

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { ConfigError } from '../common/errors.js';
 import { LocalObjectStore } from './local-store.js';
 import type { ObjectStore } from './object-store.js';
-import { S3ObjectStore } from './s3-store.js';
 
 export interface StoreOptions {
   /** Names of the environment variables holding the keys; absent or empty: the SDK's default chain. */
@@ -20,13 +19,18 @@ export interface StoreOptions {
   readonly requestTimeoutMs?: number | undefined;
 }
 
-/** The store behind an endpoint url: `file:` names a local folder whose sub-folders are buckets. */
-export function openObjectStore(endpointUrl: string, bucket: string, options: StoreOptions): ObjectStore {
+/**
+ * The store behind an endpoint url: `file:` names a local folder whose sub-folders are buckets. The AWS
+ * SDK is loaded only for S3 endpoints: importing it takes about a quarter of a second.
+ */
+export async function openObjectStore(endpointUrl: string, bucket: string, options: StoreOptions): Promise<ObjectStore> {
   if (endpointUrl.startsWith('file:')) {
     const folder = path.join(localRoot(endpointUrl, options.baseDir), bucket);
     return new LocalObjectStore(folder, `file:${folder}`);
   }
-  return new S3ObjectStore(createS3Client(endpointUrl, options), bucket, `${endpointUrl.replace(/\/+$/, '')}/${bucket}`);
+  const credentials = staticCredentials(options);
+  const [{ S3Client }, { S3ObjectStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3-store.js')]);
+  return new S3ObjectStore(new S3Client(s3ClientConfig(endpointUrl, options, credentials)), bucket, `${endpointUrl.replace(/\/+$/, '')}/${bucket}`);
 }
 
 function localRoot(endpointUrl: string, baseDir: string): string {
@@ -38,17 +42,17 @@ function localRoot(endpointUrl: string, baseDir: string): string {
 /** AWS's own global endpoint is better left to the SDK, which then picks the bucket region's endpoint. */
 const AWS_DEFAULT_ENDPOINT = /^https:\/\/s3\.amazonaws\.com\/?$/;
 
-export function createS3Client(endpointUrl: string, options: StoreOptions): S3Client {
+function s3ClientConfig(endpointUrl: string, options: StoreOptions, credentials: StaticCredentials | undefined): S3ClientConfig {
   const isAws = /\.amazonaws\.com(\.cn)?\/?$/.test(endpointUrl);
-  return new S3Client({
+  return {
     ...(AWS_DEFAULT_ENDPOINT.test(endpointUrl) ? {} : { endpoint: endpointUrl }),
     region: options.region ?? options.env?.AWS_REGION ?? process.env.AWS_REGION ?? 'us-east-1',
     forcePathStyle: !isAws,
     followRegionRedirects: true,
-    credentials: staticCredentials(options),
+    credentials,
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: requestHandlerOptions(options.requestTimeoutMs ?? 60_000),
-  });
+  };
 }
 
 /**

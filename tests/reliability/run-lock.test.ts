@@ -152,10 +152,10 @@ describe('the lock primitive under contention', () => {
       if (backend === 's3') {
         const bucket = 'lock-race';
         await seedTarget(rig.client, bucket);
-        store = openObjectStore(rig.server.endpoint, bucket, { baseDir: '/', accessKeyEnv: 'K', secretKeyEnv: 'S', env: { K: 'k', S: 's' } });
+        store = await openObjectStore(rig.server.endpoint, bucket, { baseDir: '/', accessKeyEnv: 'K', secretKeyEnv: 'S', env: { K: 'k', S: 's' } });
       } else {
         const ws = await makeWorkspace();
-        store = openObjectStore(`file:${path.dirname(ws.trgDir)}`, path.basename(ws.trgDir), { baseDir: '/' });
+        store = await openObjectStore(`file:${path.dirname(ws.trgDir)}`, path.basename(ws.trgDir), { baseDir: '/' });
       }
       const results = await Promise.allSettled(Array.from({ length: 10 }, () => RunLock.acquire(store, LOCK_KEY, { staleAfterMs: 60_000, force: false, logger: silentLogger })));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -169,7 +169,7 @@ describe('the lock primitive under contention', () => {
     await seedTarget(rig.client, 'lock-manual');
     const started = new Date().toISOString();
     await rig.client.send(new PutObjectCommand({ Bucket: 'lock-manual', Key: LOCK_KEY, Body: JSON.stringify({ owner: 'x', host: 'h', pid: 1, started }) }));
-    const store = openObjectStore(rig.server.endpoint, 'lock-manual', { baseDir: '/', accessKeyEnv: 'K', secretKeyEnv: 'S', env: { K: 'k', S: 's' } });
+    const store = await openObjectStore(rig.server.endpoint, 'lock-manual', { baseDir: '/', accessKeyEnv: 'K', secretKeyEnv: 'S', env: { K: 'k', S: 's' } });
     await expect(RunLock.acquire(store, LOCK_KEY, { staleAfterMs: 60_000, force: false, logger: silentLogger })).rejects.toThrow(/another run holds the lock .* \(taken by pid 1 on h at /);
   });
 });

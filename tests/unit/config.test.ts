@@ -77,7 +77,7 @@ describe('file: endpoints', () => {
     const root = await mkdtemp(path.join(tmpdir(), 'xetra-endpoints-'));
     await mkdir(path.join(root, 'data/bucket/2021-04-16'), { recursive: true });
     await writeFile(path.join(root, 'data/bucket/2021-04-16/a.csv'), 'x\n');
-    const stores = [`file:${root}/data`, `file://${root}/data`, 'file:data'].map((url) => openObjectStore(url, 'bucket', { baseDir: root }));
+    const stores = await Promise.all([`file:${root}/data`, `file://${root}/data`, 'file:data'].map((url) => openObjectStore(url, 'bucket', { baseDir: root })));
     for (const store of stores) {
       expect(store.location).toBe(`file:${path.join(root, 'data/bucket')}`);
       expect(await store.list('2021-04-16')).toEqual(['2021-04-16/a.csv']);
