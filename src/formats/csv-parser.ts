@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { plainNumber } from './plain-number.js';
 
 /**
  * A streaming RFC 4180 reader over bytes, with pandas' reading rules where they matter here: quoted
@@ -14,13 +15,7 @@ const COMMA = 44;
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
-const PLUS = 43;
-const MINUS = 45;
-const DOT = 46;
-const DIGIT_0 = 48;
-const DIGIT_9 = 57;
 const EMPTY = Buffer.alloc(0);
-const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 const WHOLE = /^\s*[+-]?\d+\s*$/;
 
@@ -49,56 +44,18 @@ export class CsvRecord {
     return (this.ends[i] ?? 0) - (this.starts[i] ?? 0);
   }
 
-  /**
-   * Field `i` as a number the way `float()` reads a plain decimal, or NaN when it is not one. Up to
-   * 15 digits it is computed from the bytes: an exact integer divided by an exact power of ten is
-   * correctly rounded, so it equals `Number(text)`.
-   */
+  /** Field `i` as a number the way `float()` reads a decimal, or NaN when it is not one. */
   decimal(i: number): number {
-    const buf = this.buf;
-    const end = this.ends[i] ?? 0;
-    let p = this.starts[i] ?? 0;
-    const negative = buf[p] === MINUS;
-    if (negative || buf[p] === PLUS) p += 1;
-    let mantissa = 0;
-    let digits = 0;
-    let scale = -1;
-    for (; p < end; p++) {
-      const c = buf[p] ?? 0;
-      if (c >= DIGIT_0 && c <= DIGIT_9) {
-        mantissa = mantissa * 10 + (c - DIGIT_0);
-        digits += 1;
-        if (scale >= 0) scale += 1;
-      } else if (c === DOT && scale < 0) {
-        scale = 0;
-      } else {
-        return parseSlow(this.text(i), DECIMAL);
-      }
-    }
-    if (digits === 0 || digits > 15) return parseSlow(this.text(i), DECIMAL);
-    const value = scale > 0 ? mantissa / (POW10[scale] ?? 1) : mantissa;
-    return negative ? -value : value;
+    const value = plainNumber(this.buf, this.starts[i] ?? 0, this.ends[i] ?? 0, true);
+    return Number.isNaN(value) ? parseSlow(this.text(i), DECIMAL) : value;
   }
 
   /** Field `i` as a whole number, or NaN when it is not one (or too large to be exact). */
   wholeNumber(i: number): number {
-    const buf = this.buf;
-    const end = this.ends[i] ?? 0;
-    let p = this.starts[i] ?? 0;
-    const negative = buf[p] === MINUS;
-    if (negative || buf[p] === PLUS) p += 1;
-    let value = 0;
-    const digits = end - p;
-    for (; p < end; p++) {
-      const c = buf[p] ?? 0;
-      if (c < DIGIT_0 || c > DIGIT_9 || digits > 15) {
-        const slow = parseSlow(this.text(i), WHOLE);
-        return Number.isSafeInteger(slow) ? slow : NaN;
-      }
-      value = value * 10 + (c - DIGIT_0);
-    }
-    if (digits === 0) return NaN;
-    return negative ? -value : value;
+    const value = plainNumber(this.buf, this.starts[i] ?? 0, this.ends[i] ?? 0, false);
+    if (!Number.isNaN(value)) return value;
+    const slow = parseSlow(this.text(i), WHOLE);
+    return Number.isSafeInteger(slow) ? slow : NaN;
   }
 
   /** Every field as a string (headers, small files). */
@@ -143,7 +100,14 @@ export class CsvParser {
   private atStart = true;
   private readonly record = new CsvRecord();
 
-  constructor(private readonly onRecord: RecordHandler) {}
+  /**
+   * `fast`, when given, is offered each record first: it returns where the next record starts when it
+   * took this one (a record on one line), or -1 to leave it to the general reader and `onRecord`.
+   */
+  constructor(
+    private readonly onRecord: RecordHandler,
+    private readonly fast?: { read(buf: Uint8Array, pos: number): number },
+  ) {}
 
   /** The line the next record starts on (1-based), for error messages. */
   get currentLine(): number {
@@ -180,8 +144,17 @@ export class CsvParser {
     const record = this.record;
     record.buf = buf;
     const length = buf.length;
+    const fast = this.fast;
     let pos = 0;
     while (pos < length) {
+      if (fast !== undefined) {
+        const next = fast.read(buf, pos);
+        if (next > pos) {
+          pos = next;
+          this.line += 1;
+          continue;
+        }
+      }
       record.count = 0;
       record.line = this.line;
       let breaks = 0;

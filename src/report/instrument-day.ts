@@ -1,3 +1,5 @@
+import { isLater, timeKey, timeText } from './time-key.js';
+
 /**
  * One instrument on one trading day, folded from its minute rows as they stream past. This is all
  * the report needs, so memory grows with instrument-days, never with rows.
@@ -6,98 +8,238 @@ export interface InstrumentDay {
   readonly isin: string;
   readonly date: string;
   /** Earliest `Time` seen and the StartPrice of its row. */
-  openTime: string;
-  openPrice: number;
+  readonly openTime: string;
+  readonly openPrice: number;
   /** Latest `Time` seen and the StartPrice of its row (the original's closing price). */
-  closeTime: string;
-  closePrice: number;
-  minPrice: number;
-  maxPrice: number;
-  tradedVolume: number;
+  readonly closeTime: string;
+  readonly closePrice: number;
+  readonly minPrice: number;
+  readonly maxPrice: number;
+  readonly tradedVolume: number;
 }
+
+/** What a fold on another thread sends back: the aggregator's arrays, cut to size. */
+export interface DaysSnapshot {
+  readonly count: number;
+  readonly numbers: Float64Array<ArrayBuffer>;
+  readonly ints: Int32Array<ArrayBuffer>;
+  readonly isinBytes: Uint8Array<ArrayBuffer>;
+  readonly dates: readonly string[];
+  readonly longTimes: readonly (readonly [number, string])[];
+}
+
+// A day's numbers, NUMBERS apart in one Float64Array.
+const OPEN_KEY = 0;
+const OPEN_PRICE = 1;
+const CLOSE_KEY = 2;
+const CLOSE_PRICE = 3;
+const MIN_PRICE = 4;
+const MAX_PRICE = 5;
+const VOLUME = 6;
+const NUMBERS = 7;
+// A day's integers, INTS apart in one Int32Array: its ISIN's bytes in isinBytes, its date, its ISIN's hash.
+const ISIN_START = 0;
+const ISIN_END = 1;
+const DATE = 2;
+const HASH = 3;
+const INTS = 4;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
- * Folds rows into instrument-days. Rows must arrive in source order (dates in list order, keys in
- * S3 order, lines in file order): among rows with the same minute the first one opens and the last
- * one closes, the order a stable sort by `Time` gives.
+ * Folds rows into instrument-days, kept in typed arrays and found by the bytes of the ISIN, so a row
+ * costs one hash and no allocation. Rows must arrive in source order (dates in list order, keys in S3
+ * order, lines in file order): among rows with the same minute the first one opens and the last one
+ * closes, the order a stable sort by `Time` gives.
  */
-/** Folds a later row of the same instrument and day into `day`. */
-export function foldRow(day: InstrumentDay, time: string, startPrice: number, minPrice: number, maxPrice: number, tradedVolume: number): void {
-  if (time < day.openTime) {
-    day.openTime = time;
-    day.openPrice = startPrice;
-  }
-  if (time >= day.closeTime) {
-    day.closeTime = time;
-    day.closePrice = startPrice;
-  }
-  if (minPrice < day.minPrice) day.minPrice = minPrice;
-  if (maxPrice > day.maxPrice) day.maxPrice = maxPrice;
-  day.tradedVolume += tradedVolume;
-}
-
 export class DailyAggregator {
-  /** Date → ISIN → day: the date is the same for a whole source file, so the outer lookup is cheap. */
-  private readonly byDate = new Map<string, Map<string, InstrumentDay>>();
   private count = 0;
+  private numbers = new Float64Array(256 * NUMBERS);
+  private ints = new Int32Array(256 * INTS);
+  private isinBytes = new Uint8Array(256 * 12);
+  private isinBytesUsed = 0;
+  /** Day index + 1 per slot of an open-addressing table; 0 is a free slot. */
+  private slots = new Int32Array(512);
+  private readonly dates: string[] = [];
+  private readonly dateIds = new Map<string, number>();
+  /** Texts of times longer than six bytes, by day * 2 (open) or day * 2 + 1 (close); ties compare them. */
+  private readonly longTimes = new Map<number, string>();
 
   get size(): number {
     return this.count;
   }
 
-  *values(): IterableIterator<InstrumentDay> {
-    for (const days of this.byDate.values()) yield* days.values();
+  static fromSnapshot(snapshot: DaysSnapshot): DailyAggregator {
+    const days = new DailyAggregator();
+    days.count = snapshot.count;
+    days.numbers = snapshot.numbers;
+    days.ints = snapshot.ints;
+    days.isinBytes = snapshot.isinBytes;
+    days.isinBytesUsed = snapshot.isinBytes.length;
+    for (const date of snapshot.dates) days.dateId(date);
+    for (const [at, text] of snapshot.longTimes) days.longTimes.set(at, text);
+    days.rehash(Math.max(512, nextPowerOfTwo(snapshot.count * 2)));
+    return days;
   }
 
-  /** Folds one row in and returns its day, which `foldRow` may update directly for later rows. */
-  add(isin: string, date: string, time: string, startPrice: number, minPrice: number, maxPrice: number, tradedVolume: number): InstrumentDay {
-    const days = this.daysOf(date);
-    const day = days.get(isin);
-    if (day === undefined) {
-      const created = { isin, date, openTime: time, openPrice: startPrice, closeTime: time, closePrice: startPrice, minPrice, maxPrice, tradedVolume };
-      days.set(isin, created);
-      this.count += 1;
-      return created;
+  /** The arrays, copied to their used length (the copies can be transferred to another thread). */
+  snapshot(): DaysSnapshot {
+    return {
+      count: this.count,
+      numbers: this.numbers.slice(0, this.count * NUMBERS),
+      ints: this.ints.slice(0, this.count * INTS),
+      isinBytes: this.isinBytes.slice(0, this.isinBytesUsed),
+      dates: [...this.dates],
+      longTimes: [...this.longTimes],
+    };
+  }
+
+  *values(): IterableIterator<InstrumentDay> {
+    const { numbers: n, ints } = this;
+    for (let day = 0; day < this.count; day++) {
+      const o = day * NUMBERS;
+      const i = day * INTS;
+      yield {
+        isin: decoder.decode(this.isinBytes.subarray(ints[i + ISIN_START], ints[i + ISIN_END])),
+        date: this.dates[ints[i + DATE] ?? 0] ?? '',
+        openTime: timeText(n[o + OPEN_KEY] ?? 0, this.longTimes.get(day * 2)),
+        openPrice: n[o + OPEN_PRICE] ?? NaN,
+        closeTime: timeText(n[o + CLOSE_KEY] ?? 0, this.longTimes.get(day * 2 + 1)),
+        closePrice: n[o + CLOSE_PRICE] ?? NaN,
+        minPrice: n[o + MIN_PRICE] ?? NaN,
+        maxPrice: n[o + MAX_PRICE] ?? NaN,
+        tradedVolume: n[o + VOLUME] ?? NaN,
+      };
     }
-    foldRow(day, time, startPrice, minPrice, maxPrice, tradedVolume);
+  }
+
+  /** The id of a date text, which `dayOf` takes. */
+  dateId(date: string): number {
+    let id = this.dateIds.get(date);
+    if (id === undefined) {
+      id = this.dates.length;
+      this.dates.push(date);
+      this.dateIds.set(date, id);
+    }
+    return id;
+  }
+
+  /** The day of the ISIN whose UTF-8 bytes are `buf[start..end)` on date `dateId`, created empty if new. */
+  dayOf(buf: Uint8Array, start: number, end: number, dateId: number): number {
+    let hash = 0x811c9dc5;
+    for (let p = start; p < end; p++) hash = Math.imul(hash ^ (buf[p] ?? 0), 0x01000193);
+    return this.find(buf, start, end, hash, dateId);
+  }
+
+  /**
+   * Folds one row into `day`. `time` is the row's time key (`timeKey`); `longTime` its text, needed
+   * only when the key is of a time longer than six bytes.
+   */
+  fold(day: number, time: number, longTime: string | undefined, startPrice: number, minPrice: number, maxPrice: number, tradedVolume: number): void {
+    const n = this.numbers;
+    const o = day * NUMBERS;
+    if (isLater(n[o + OPEN_KEY] ?? 0, this.longTimes.get(day * 2), time, longTime, false)) this.setTime(day, OPEN_KEY, time, longTime, startPrice);
+    if (isLater(time, longTime, n[o + CLOSE_KEY] ?? 0, this.longTimes.get(day * 2 + 1), true)) this.setTime(day, CLOSE_KEY, time, longTime, startPrice);
+    if (minPrice < (n[o + MIN_PRICE] ?? NaN)) n[o + MIN_PRICE] = minPrice;
+    if (maxPrice > (n[o + MAX_PRICE] ?? NaN)) n[o + MAX_PRICE] = maxPrice;
+    n[o + VOLUME] = (n[o + VOLUME] ?? 0) + tradedVolume;
+  }
+
+  /** Folds one row given as texts (the general reader, tests). */
+  add(isin: string, date: string, time: string, startPrice: number, minPrice: number, maxPrice: number, tradedVolume: number): void {
+    const isinBytes = encoder.encode(isin);
+    const timeBytes = encoder.encode(time);
+    const key = timeKey(timeBytes, 0, timeBytes.length);
+    const day = this.dayOf(isinBytes, 0, isinBytes.length, this.dateId(date));
+    this.fold(day, key, timeBytes.length > 6 ? time : undefined, startPrice, minPrice, maxPrice, tradedVolume);
+  }
+
+  /** Adds the days of an aggregator that read later sources, with the same tie rules as `fold`. */
+  merge(later: DailyAggregator): void {
+    const n = later.numbers;
+    for (let day = 0; day < later.count; day++) {
+      const o = day * NUMBERS;
+      const i = day * INTS;
+      const date = this.dateId(later.dates[later.ints[i + DATE] ?? 0] ?? '');
+      const into = this.find(later.isinBytes, later.ints[i + ISIN_START] ?? 0, later.ints[i + ISIN_END] ?? 0, later.ints[i + HASH] ?? 0, date);
+      const m = this.numbers;
+      const t = into * NUMBERS;
+      const openText = later.longTimes.get(day * 2);
+      const closeText = later.longTimes.get(day * 2 + 1);
+      if (isLater(m[t + OPEN_KEY] ?? 0, this.longTimes.get(into * 2), n[o + OPEN_KEY] ?? 0, openText, false)) this.setTime(into, OPEN_KEY, n[o + OPEN_KEY] ?? 0, openText, n[o + OPEN_PRICE] ?? NaN);
+      if (isLater(n[o + CLOSE_KEY] ?? 0, closeText, m[t + CLOSE_KEY] ?? 0, this.longTimes.get(into * 2 + 1), true)) this.setTime(into, CLOSE_KEY, n[o + CLOSE_KEY] ?? 0, closeText, n[o + CLOSE_PRICE] ?? NaN);
+      if ((n[o + MIN_PRICE] ?? NaN) < (m[t + MIN_PRICE] ?? NaN)) m[t + MIN_PRICE] = n[o + MIN_PRICE] ?? NaN;
+      if ((n[o + MAX_PRICE] ?? NaN) > (m[t + MAX_PRICE] ?? NaN)) m[t + MAX_PRICE] = n[o + MAX_PRICE] ?? NaN;
+      m[t + VOLUME] = (m[t + VOLUME] ?? 0) + (n[o + VOLUME] ?? 0);
+    }
+  }
+
+  private setTime(day: number, at: typeof OPEN_KEY | typeof CLOSE_KEY, time: number, longTime: string | undefined, price: number): void {
+    this.numbers[day * NUMBERS + at] = time;
+    this.numbers[day * NUMBERS + at + 1] = price;
+    if (longTime !== undefined) this.longTimes.set(day * 2 + (at === OPEN_KEY ? 0 : 1), longTime);
+  }
+
+  private find(buf: Uint8Array, start: number, end: number, hash: number, dateId: number): number {
+    const mask = this.slots.length - 1;
+    for (let slot = (hash ^ Math.imul(dateId + 1, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot] ?? 0;
+      if (entry === 0) return this.create(slot, buf, start, end, hash, dateId);
+      const i = (entry - 1) * INTS;
+      const ints = this.ints;
+      if (ints[i + HASH] === hash && ints[i + DATE] === dateId && sameBytes(this.isinBytes, ints[i + ISIN_START] ?? 0, ints[i + ISIN_END] ?? 0, buf, start, end)) return entry - 1;
+    }
+  }
+
+  /** A new empty day: its first row then sets every field (any time is earlier than +∞ and later than −∞). */
+  private create(slot: number, buf: Uint8Array, start: number, end: number, hash: number, dateId: number): number {
+    const day = this.count;
+    if ((day + 1) * NUMBERS > this.numbers.length) this.grow();
+    if (this.isinBytesUsed + end - start > this.isinBytes.length) this.isinBytes = enlarged(this.isinBytes, this.isinBytesUsed + end - start);
+    this.isinBytes.set(buf.subarray(start, end), this.isinBytesUsed);
+    const i = day * INTS;
+    this.ints[i + ISIN_START] = this.isinBytesUsed;
+    this.ints[i + ISIN_END] = this.isinBytesUsed + end - start;
+    this.ints[i + DATE] = dateId;
+    this.ints[i + HASH] = hash;
+    this.isinBytesUsed += end - start;
+    this.numbers.set([Infinity, NaN, -Infinity, NaN, Infinity, -Infinity, 0], day * NUMBERS);
+    this.count += 1;
+    this.slots[slot] = day + 1;
+    if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     return day;
   }
 
-  /** Adds the days of an aggregator that read later sources, with the same tie rules as `add`. */
-  merge(later: DailyAggregator): void {
-    this.mergeDays(later.values());
+  private grow(): void {
+    this.numbers = enlarged(this.numbers, 256 * NUMBERS);
+    this.ints = enlarged(this.ints, 256 * INTS);
   }
 
-  /** Adds days folded from later sources (possibly on another thread), with the same tie rules as `add`. */
-  mergeDays(later: Iterable<InstrumentDay>): void {
-    for (const next of later) {
-      const days = this.daysOf(next.date);
-      const day = days.get(next.isin);
-      if (day === undefined) {
-        days.set(next.isin, { ...next });
-        this.count += 1;
-        continue;
-      }
-      if (next.openTime < day.openTime) {
-        day.openTime = next.openTime;
-        day.openPrice = next.openPrice;
-      }
-      if (next.closeTime >= day.closeTime) {
-        day.closeTime = next.closeTime;
-        day.closePrice = next.closePrice;
-      }
-      if (next.minPrice < day.minPrice) day.minPrice = next.minPrice;
-      if (next.maxPrice > day.maxPrice) day.maxPrice = next.maxPrice;
-      day.tradedVolume += next.tradedVolume;
+  private rehash(size: number): void {
+    this.slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let day = 0; day < this.count; day++) {
+      const i = day * INTS;
+      let slot = ((this.ints[i + HASH] ?? 0) ^ Math.imul((this.ints[i + DATE] ?? 0) + 1, 0x9e3779b1)) & mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+      this.slots[slot] = day + 1;
     }
   }
+}
 
-  private daysOf(date: string): Map<string, InstrumentDay> {
-    let days = this.byDate.get(date);
-    if (days === undefined) {
-      days = new Map();
-      this.byDate.set(date, days);
-    }
-    return days;
-  }
+function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let k = 0; k < aEnd - aStart; k++) if (a[aStart + k] !== b[bStart + k]) return false;
+  return true;
+}
+
+function enlarged<T extends Float64Array | Int32Array | Uint8Array>(array: T, atLeast: number): T {
+  const bigger = new (array.constructor as new (length: number) => T)(Math.max(atLeast, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}
+
+function nextPowerOfTwo(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
 }

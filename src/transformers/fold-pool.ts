@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SourceDataError, XetraEtlError } from '../common/errors.js';
 import type { XetraSourceConfig } from '../config/schema.js';
-import { TextInterner } from '../formats/text-interner.js';
-import type { InstrumentDay } from '../report/instrument-day.js';
+import { DailyAggregator, type DaysSnapshot } from '../report/instrument-day.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
 
 /** One source object being folded: feed it the object's chunks in order, then wait for the result. */
@@ -21,7 +20,7 @@ export interface FoldPool {
 }
 
 export type FoldRequest = { type: 'begin'; id: number; where: string } | { type: 'chunk'; id: number; chunk: Uint8Array } | { type: 'end'; id: number };
-export type FoldReply = ({ ok: true; days: InstrumentDay[]; sawHeader: boolean; rows: number; dropped: number } | { ok: false; name: string; message: string }) & { id: number };
+export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number } | { ok: false; name: string; message: string }) & { id: number };
 
 const WORKER_FILE = new URL('./fold-worker.js', import.meta.url);
 
@@ -51,10 +50,9 @@ function usableCores(): number {
 }
 
 function inlinePool(source: XetraSourceConfig): FoldPool {
-  const texts = new TextInterner();
   return {
     begin(where) {
-      const fold = new ObjectFold(where, source, texts);
+      const fold = new ObjectFold(where, source);
       let failure: Error | undefined;
       return {
         push(chunk) {
@@ -136,7 +134,7 @@ class WorkerPool implements FoldPool {
       return;
     }
     this.pending.delete(reply.id);
-    if (reply.ok) waiter.resolve(reply);
+    if (reply.ok) waiter.resolve({ ...reply, days: DailyAggregator.fromSnapshot(reply.days) });
     else waiter.reject(reply.name === 'SourceDataError' ? new SourceDataError(reply.message) : new XetraEtlError(reply.message));
   }
 

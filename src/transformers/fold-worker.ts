@@ -1,12 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { XetraSourceConfig } from '../config/schema.js';
-import { TextInterner } from '../formats/text-interner.js';
 import type { FoldReply, FoldRequest } from './fold-pool.js';
 import { ObjectFold } from './object-fold.js';
 
 /** A fold worker: parses the objects the main thread streams to it, one ObjectFold per job. */
 const source = workerData as XetraSourceConfig;
-const texts = new TextInterner();
 const jobs = new Map<number, ObjectFold | undefined>();
 
 parentPort?.on('message', (request: FoldRequest) => {
@@ -18,13 +16,16 @@ parentPort?.on('message', (request: FoldRequest) => {
   }
   try {
     if (request.type === 'begin') {
-      jobs.set(id, new ObjectFold(request.where, source, texts));
+      jobs.set(id, new ObjectFold(request.where, source));
     } else if (request.type === 'chunk') {
       fold?.push(request.chunk);
     } else {
       jobs.delete(id);
       const result = fold?.end();
-      if (result) reply({ id, ok: true, days: [...result.days], rows: result.rows, dropped: result.dropped, sawHeader: result.sawHeader });
+      if (result) {
+        const days = result.days.snapshot();
+        reply({ id, ok: true, days, rows: result.rows, dropped: result.dropped, sawHeader: result.sawHeader }, [days.numbers.buffer, days.ints.buffer, days.isinBytes.buffer]);
+      }
     }
   } catch (error) {
     if (request.type !== 'end') jobs.set(id, undefined);
@@ -32,6 +33,6 @@ parentPort?.on('message', (request: FoldRequest) => {
   }
 });
 
-function reply(message: FoldReply): void {
-  parentPort?.postMessage(message);
+function reply(message: FoldReply, transfer: ArrayBuffer[] = []): void {
+  parentPort?.postMessage(message, transfer);
 }

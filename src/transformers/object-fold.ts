@@ -1,13 +1,12 @@
 import { asSourceError } from '../common/errors.js';
 import type { XetraSourceConfig } from '../config/schema.js';
 import { CsvParser } from '../formats/csv-parser.js';
-import { TextInterner } from '../formats/text-interner.js';
-import { DailyAggregator, type InstrumentDay } from '../report/instrument-day.js';
+import { DailyAggregator } from '../report/instrument-day.js';
 import { sourceRowFolder, type FoldCounts, type RejectedRow } from './source-rows.js';
 
 /** What one source object folds into; partials merge in key order into the run's aggregate. */
 export interface PartialFold extends FoldCounts {
-  readonly days: Iterable<InstrumentDay>;
+  readonly days: DailyAggregator;
   readonly sawHeader: boolean;
   /** Rows skipped in skip mode (`source.bad_rows: skip`, which parses on the main thread). */
   readonly rejects?: readonly RejectedRow[];
@@ -24,10 +23,9 @@ export class ObjectFold {
   constructor(
     private readonly where: string,
     source: XetraSourceConfig,
-    texts: TextInterner = new TextInterner(),
   ) {
-    this.folder = sourceRowFolder(where, source, this.days, this.counts, texts, this.rejects);
-    this.parser = new CsvParser(this.folder);
+    this.folder = sourceRowFolder(where, source, this.days, this.counts, this.rejects);
+    this.parser = new CsvParser(this.folder, this.folder.fast);
   }
 
   push(chunk: Uint8Array): void {
@@ -36,7 +34,7 @@ export class ObjectFold {
 
   end(): PartialFold {
     this.guard(() => { this.parser.end(); });
-    return { days: this.days.values(), ...this.counts, sawHeader: this.folder.sawHeader(), rejects: this.rejects };
+    return { days: this.days, ...this.counts, sawHeader: this.folder.sawHeader(), rejects: this.rejects };
   }
 
   private guard(step: () => void): void {

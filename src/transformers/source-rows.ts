@@ -2,9 +2,8 @@ import { SourceDataError } from '../common/errors.js';
 import type { XetraSourceConfig } from '../config/schema.js';
 import type { CsvRecord, RecordHandler } from '../formats/csv-parser.js';
 import { isPandasNa } from '../formats/pandas-na.js';
-import { TextInterner } from '../formats/text-interner.js';
-import { FieldMap } from '../formats/field-map.js';
-import { foldRow, type DailyAggregator, type InstrumentDay } from '../report/instrument-day.js';
+import type { DailyAggregator } from '../report/instrument-day.js';
+import { FastRowReader } from './fast-rows.js';
 
 /** A source row that could not be read, kept in skip mode (`source.bad_rows: skip`). */
 export interface RejectedRow {
@@ -27,13 +26,11 @@ export interface FoldCounts {
  * configured columns, drops rows as the original's `dropna` does, and fails on values the original
  * could not have summed or compared, naming the object and line.
  */
-export function sourceRowFolder(where: string, source: XetraSourceConfig, days: DailyAggregator, counts: FoldCounts, texts = new TextInterner(), rejects?: RejectedRow[]): RecordHandler & { sawHeader(): boolean } {
+export function sourceRowFolder(where: string, source: XetraSourceConfig, days: DailyAggregator, counts: FoldCounts, rejects?: RejectedRow[]): RecordHandler & { sawHeader(): boolean; readonly fast: FastRowReader } {
   let header: string[] | undefined;
   let selected: number[] = [];
   let at = { isin: 0, date: 0, time: 0, start: 0, min: 0, max: 0, volume: 0 };
-  // Days of the current date by ISIN bytes: a file holds one date, so this is the hot lookup.
-  let cachedDate: string | undefined;
-  let byIsin = new FieldMap<InstrumentDay>();
+  const fast = new FastRowReader(days, counts);
 
   const number = (record: CsvRecord, index: number, whole: boolean): number => {
     const value = whole ? record.wholeNumber(index) : record.decimal(index);
@@ -64,6 +61,7 @@ export function sourceRowFolder(where: string, source: XetraSourceConfig, days: 
       max: indexOf(source.src_col_max_price),
       volume: indexOf(source.src_col_traded_vol),
     };
+    fast.plan(names.length, selected, at);
   };
 
   const handler: RecordHandler = (record) => {
@@ -81,20 +79,11 @@ export function sourceRowFolder(where: string, source: XetraSourceConfig, days: 
         return;
       }
     }
-    const date = texts.of(record, at.date);
-    const time = texts.of(record, at.time);
     const start = number(record, at.start, false);
     const min = number(record, at.min, false);
     const max = number(record, at.max, false);
     const volume = number(record, at.volume, true);
-    if (date !== cachedDate) {
-      cachedDate = date;
-      byIsin = new FieldMap();
-    }
-    // The first row of an instrument-day goes through the aggregator; later ones update its day directly.
-    const day = byIsin.get(record, at.isin);
-    if (day === undefined) byIsin.set(record, at.isin, days.add(record.text(at.isin), date, time, start, min, max, volume));
-    else foldRow(day, time, start, min, max, volume);
+    days.add(record.text(at.isin), record.text(at.date), record.text(at.time), start, min, max, volume);
   };
   // Skip mode: a data row that fails is kept aside instead of failing the run; the header still must be right.
   const skipping: RecordHandler = (record) => {
@@ -111,5 +100,6 @@ export function sourceRowFolder(where: string, source: XetraSourceConfig, days: 
       rejects?.push({ where, line: record.line, reason: error.message.slice(where.length + 2), fields: record.texts() });
     }
   };
-  return Object.assign(source.bad_rows === 'skip' ? skipping : handler, { sawHeader: () => header !== undefined });
+  // The fast reader never fails: a row it cannot take comes here, so errors and skip mode live in one place.
+  return Object.assign(source.bad_rows === 'skip' ? skipping : handler, { sawHeader: () => header !== undefined, fast });
 }

@@ -89,7 +89,7 @@ export class XetraETL {
     const rejects: RejectedRow[] = [];
     const absorb = (fold: PartialFold): void => {
       if (fold.rejects) rejects.push(...fold.rejects);
-      days.mergeDays(fold.days);
+      days.merge(fold.days);
       totals.files += 1;
       totals.rows += fold.rows;
       totals.dropped += fold.dropped;
