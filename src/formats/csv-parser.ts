@@ -96,6 +96,8 @@ export class CsvSyntaxError extends Error {
 
 export class CsvParser {
   private tail: Buffer = EMPTY;
+  /** Holds the unfinished record and the next chunk: reused, so reading allocates nothing per chunk. */
+  private work: Buffer = EMPTY;
   private line = 1;
   private atStart = true;
   private readonly record = new CsvRecord();
@@ -115,7 +117,7 @@ export class CsvParser {
   }
 
   push(chunk: Uint8Array): void {
-    let buf = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf = this.tail.length > 0 ? this.afterTail(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.atStart) {
       if (buf.length < 3 && isBomPrefix(buf)) {
         this.tail = buf;
@@ -128,6 +130,20 @@ export class CsvParser {
     const complete = buf.lastIndexOf(LF) + 1;
     if (!isUtf8(buf.subarray(0, complete))) this.failUtf8(buf.subarray(0, complete));
     this.tail = buf.subarray(this.scan(buf, false));
+  }
+
+  /** The tail followed by `chunk`, in the work buffer (records are read before the next push, so it can be overwritten). */
+  private afterTail(chunk: Uint8Array): Buffer {
+    const size = this.tail.length + chunk.byteLength;
+    if (this.work.length < size) {
+      const bigger = Buffer.allocUnsafe(Math.max(size, 2 * this.work.length, 1 << 16));
+      bigger.set(this.tail);
+      this.work = bigger;
+    } else {
+      this.work.set(this.tail); // may overlap the work buffer: set() copies the source first then
+    }
+    this.work.set(chunk, this.tail.length);
+    return this.work.subarray(0, size);
   }
 
   /** Ends the input; fails if it stops inside a quoted field. */

@@ -44,6 +44,8 @@ const DATE = 2;
 const HASH = 3;
 const INTS = 4;
 
+/** Room for the instruments of one trading hour without growing. */
+const INITIAL_DAYS = 2048;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -55,12 +57,12 @@ const decoder = new TextDecoder();
  */
 export class DailyAggregator {
   private count = 0;
-  private numbers = new Float64Array(256 * NUMBERS);
-  private ints = new Int32Array(256 * INTS);
-  private isinBytes = new Uint8Array(256 * 12);
+  private numbers = new Float64Array(INITIAL_DAYS * NUMBERS);
+  private ints = new Int32Array(INITIAL_DAYS * INTS);
+  private isinBytes = new Uint8Array(INITIAL_DAYS * 12);
   private isinBytesUsed = 0;
   /** Day index + 1 per slot of an open-addressing table; 0 is a free slot. */
-  private slots = new Int32Array(512);
+  private slots = new Int32Array(INITIAL_DAYS * 2);
   private readonly dates: string[] = [];
   private readonly dateIds = new Map<string, number>();
   /** Texts of times longer than six bytes, by day * 2 (open) or day * 2 + 1 (close); ties compare them. */
@@ -70,29 +72,9 @@ export class DailyAggregator {
     return this.count;
   }
 
-  static fromSnapshot(snapshot: DaysSnapshot): DailyAggregator {
-    const days = new DailyAggregator();
-    days.count = snapshot.count;
-    days.numbers = snapshot.numbers;
-    days.ints = snapshot.ints;
-    days.isinBytes = snapshot.isinBytes;
-    days.isinBytesUsed = snapshot.isinBytes.length;
-    for (const date of snapshot.dates) days.dateId(date);
-    for (const [at, text] of snapshot.longTimes) days.longTimes.set(at, text);
-    days.rehash(Math.max(512, nextPowerOfTwo(snapshot.count * 2)));
-    return days;
-  }
-
-  /** The arrays, copied to their used length (the copies can be transferred to another thread). */
-  snapshot(): DaysSnapshot {
-    return {
-      count: this.count,
-      numbers: this.numbers.slice(0, this.count * NUMBERS),
-      ints: this.ints.slice(0, this.count * INTS),
-      isinBytes: this.isinBytes.slice(0, this.isinBytesUsed),
-      dates: [...this.dates],
-      longTimes: [...this.longTimes],
-    };
+  /** The arrays as they are (a view: valid until this aggregator changes); `merge` reads this. */
+  view(): DaysSnapshot {
+    return { count: this.count, numbers: this.numbers, ints: this.ints, isinBytes: this.isinBytes, dates: this.dates, longTimes: [...this.longTimes] };
   }
 
   *values(): IterableIterator<InstrumentDay> {
@@ -129,7 +111,8 @@ export class DailyAggregator {
   dayOf(buf: Uint8Array, start: number, end: number, dateId: number): number {
     let hash = 0x811c9dc5;
     for (let p = start; p < end; p++) hash = Math.imul(hash ^ (buf[p] ?? 0), 0x01000193);
-    return this.find(buf, start, end, hash, dateId);
+    // FNV's multiplications carry only upwards: mix the high bits into the low ones the table uses.
+    return this.find(buf, start, end, Math.imul(hash ^ (hash >>> 16), 0x45d9f3b), dateId);
   }
 
   /**
@@ -139,8 +122,11 @@ export class DailyAggregator {
   fold(day: number, time: number, longTime: string | undefined, startPrice: number, minPrice: number, maxPrice: number, tradedVolume: number): void {
     const n = this.numbers;
     const o = day * NUMBERS;
-    if (isLater(n[o + OPEN_KEY] ?? 0, this.longTimes.get(day * 2), time, longTime, false)) this.setTime(day, OPEN_KEY, time, longTime, startPrice);
-    if (isLater(time, longTime, n[o + CLOSE_KEY] ?? 0, this.longTimes.get(day * 2 + 1), true)) this.setTime(day, CLOSE_KEY, time, longTime, startPrice);
+    // Different keys decide at once; only equal keys may need the texts of long times.
+    const open = n[o + OPEN_KEY] ?? 0;
+    if (time !== open ? time < open : isLater(open, this.longTimes.get(day * 2), time, longTime, false)) this.setTime(day, OPEN_KEY, time, longTime, startPrice);
+    const close = n[o + CLOSE_KEY] ?? 0;
+    if (time !== close ? time > close : isLater(time, longTime, close, this.longTimes.get(day * 2 + 1), true)) this.setTime(day, CLOSE_KEY, time, longTime, startPrice);
     if (minPrice < (n[o + MIN_PRICE] ?? NaN)) n[o + MIN_PRICE] = minPrice;
     if (maxPrice > (n[o + MAX_PRICE] ?? NaN)) n[o + MAX_PRICE] = maxPrice;
     n[o + VOLUME] = (n[o + VOLUME] ?? 0) + tradedVolume;
@@ -156,8 +142,13 @@ export class DailyAggregator {
   }
 
   /** Adds the days of an aggregator that read later sources, with the same tie rules as `fold`. */
-  merge(later: DailyAggregator): void {
+  merge(later: DailyAggregator | DaysSnapshot): void {
+    if (later instanceof DailyAggregator) {
+      this.merge(later.view());
+      return;
+    }
     const n = later.numbers;
+    const longTimes = new Map(later.longTimes);
     for (let day = 0; day < later.count; day++) {
       const o = day * NUMBERS;
       const i = day * INTS;
@@ -165,8 +156,8 @@ export class DailyAggregator {
       const into = this.find(later.isinBytes, later.ints[i + ISIN_START] ?? 0, later.ints[i + ISIN_END] ?? 0, later.ints[i + HASH] ?? 0, date);
       const m = this.numbers;
       const t = into * NUMBERS;
-      const openText = later.longTimes.get(day * 2);
-      const closeText = later.longTimes.get(day * 2 + 1);
+      const openText = longTimes.get(day * 2);
+      const closeText = longTimes.get(day * 2 + 1);
       if (isLater(m[t + OPEN_KEY] ?? 0, this.longTimes.get(into * 2), n[o + OPEN_KEY] ?? 0, openText, false)) this.setTime(into, OPEN_KEY, n[o + OPEN_KEY] ?? 0, openText, n[o + OPEN_PRICE] ?? NaN);
       if (isLater(n[o + CLOSE_KEY] ?? 0, closeText, m[t + CLOSE_KEY] ?? 0, this.longTimes.get(into * 2 + 1), true)) this.setTime(into, CLOSE_KEY, n[o + CLOSE_KEY] ?? 0, closeText, n[o + CLOSE_PRICE] ?? NaN);
       if ((n[o + MIN_PRICE] ?? NaN) < (m[t + MIN_PRICE] ?? NaN)) m[t + MIN_PRICE] = n[o + MIN_PRICE] ?? NaN;
@@ -204,7 +195,14 @@ export class DailyAggregator {
     this.ints[i + DATE] = dateId;
     this.ints[i + HASH] = hash;
     this.isinBytesUsed += end - start;
-    this.numbers.set([Infinity, NaN, -Infinity, NaN, Infinity, -Infinity, 0], day * NUMBERS);
+    const o = day * NUMBERS;
+    this.numbers[o + OPEN_KEY] = Infinity;
+    this.numbers[o + OPEN_PRICE] = NaN;
+    this.numbers[o + CLOSE_KEY] = -Infinity;
+    this.numbers[o + CLOSE_PRICE] = NaN;
+    this.numbers[o + MIN_PRICE] = Infinity;
+    this.numbers[o + MAX_PRICE] = -Infinity;
+    this.numbers[o + VOLUME] = 0;
     this.count += 1;
     this.slots[slot] = day + 1;
     if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
@@ -212,8 +210,8 @@ export class DailyAggregator {
   }
 
   private grow(): void {
-    this.numbers = enlarged(this.numbers, 256 * NUMBERS);
-    this.ints = enlarged(this.ints, 256 * INTS);
+    this.numbers = enlarged(this.numbers, INITIAL_DAYS * NUMBERS);
+    this.ints = enlarged(this.ints, INITIAL_DAYS * INTS);
   }
 
   private rehash(size: number): void {
@@ -228,6 +226,19 @@ export class DailyAggregator {
   }
 }
 
+/** A view's arrays copied to their used length, so they can be transferred to another thread. */
+export function compactSnapshot(view: DaysSnapshot): DaysSnapshot {
+  const { count } = view;
+  return {
+    count,
+    numbers: view.numbers.slice(0, count * NUMBERS),
+    ints: view.ints.slice(0, count * INTS),
+    isinBytes: view.isinBytes.slice(0, count > 0 ? view.ints[(count - 1) * INTS + ISIN_END] : 0),
+    dates: [...view.dates],
+    longTimes: view.longTimes,
+  };
+}
+
 function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
   if (aEnd - aStart !== bEnd - bStart) return false;
   for (let k = 0; k < aEnd - aStart; k++) if (a[aStart + k] !== b[bStart + k]) return false;
@@ -238,8 +249,4 @@ function enlarged<T extends Float64Array | Int32Array | Uint8Array>(array: T, at
   const bigger = new (array.constructor as new (length: number) => T)(Math.max(atLeast, array.length * 2));
   bigger.set(array);
   return bigger;
-}
-
-function nextPowerOfTwo(n: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SourceDataError, XetraEtlError } from '../common/errors.js';
 import type { XetraSourceConfig } from '../config/schema.js';
-import { DailyAggregator, type DaysSnapshot } from '../report/instrument-day.js';
+import type { DaysSnapshot } from '../report/instrument-day.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
 
 /** One source object being folded: feed it the object's chunks in order, then wait for the result. */
@@ -134,7 +134,7 @@ class WorkerPool implements FoldPool {
       return;
     }
     this.pending.delete(reply.id);
-    if (reply.ok) waiter.resolve({ ...reply, days: DailyAggregator.fromSnapshot(reply.days) });
+    if (reply.ok) waiter.resolve(reply);
     else waiter.reject(reply.name === 'SourceDataError' ? new SourceDataError(reply.message) : new XetraEtlError(reply.message));
   }
 

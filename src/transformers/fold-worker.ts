@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { XetraSourceConfig } from '../config/schema.js';
 import type { FoldReply, FoldRequest } from './fold-pool.js';
+import { compactSnapshot } from '../report/instrument-day.js';
 import { ObjectFold } from './object-fold.js';
 
 /** A fold worker: parses the objects the main thread streams to it, one ObjectFold per job. */
@@ -23,7 +24,7 @@ parentPort?.on('message', (request: FoldRequest) => {
       jobs.delete(id);
       const result = fold?.end();
       if (result) {
-        const days = result.days.snapshot();
+        const days = compactSnapshot(result.days);
         reply({ id, ok: true, days, rows: result.rows, dropped: result.dropped, sawHeader: result.sawHeader }, [days.numbers.buffer, days.ints.buffer, days.isinBytes.buffer]);
       }
     }

@@ -1,12 +1,13 @@
 import { asSourceError } from '../common/errors.js';
 import type { XetraSourceConfig } from '../config/schema.js';
 import { CsvParser } from '../formats/csv-parser.js';
-import { DailyAggregator } from '../report/instrument-day.js';
+import { DailyAggregator, type DaysSnapshot } from '../report/instrument-day.js';
 import { sourceRowFolder, type FoldCounts, type RejectedRow } from './source-rows.js';
 
 /** What one source object folds into; partials merge in key order into the run's aggregate. */
 export interface PartialFold extends FoldCounts {
-  readonly days: DailyAggregator;
+  /** Its instrument-days, for DailyAggregator.merge. */
+  readonly days: DaysSnapshot;
   readonly sawHeader: boolean;
   /** Rows skipped in skip mode (`source.bad_rows: skip`, which parses on the main thread). */
   readonly rejects?: readonly RejectedRow[];
@@ -34,7 +35,7 @@ export class ObjectFold {
 
   end(): PartialFold {
     this.guard(() => { this.parser.end(); });
-    return { days: this.days, ...this.counts, sawHeader: this.folder.sawHeader(), rejects: this.rejects };
+    return { days: this.days.view(), ...this.counts, sawHeader: this.folder.sawHeader(), rejects: this.rejects };
   }
 
   private guard(step: () => void): void {
