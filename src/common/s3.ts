@@ -51,6 +51,16 @@ export class S3BucketConnector {
     return true;
   }
 
+  /**
+   * The file of `key` when the bucket is a local folder, logged like a read, so a parsing thread can
+   * read it itself without the bytes passing through this thread; undefined for S3.
+   */
+  localFile(key: string): string | undefined {
+    const file = this.store.localFile?.(key);
+    if (file !== undefined) this.logger.info(`Reading file ${this.location}/${key}`);
+    return file;
+  }
+
   /** Streams the CSV object `key` through `onRecord`, header first. Returns false when there is no such key. */
   async readCsv(key: string, onRecord: RecordHandler, signal?: AbortSignal): Promise<boolean> {
     const where = `${this.location}/${key}`;
@@ -107,7 +117,7 @@ export class S3BucketConnector {
       body = Buffer.from(frameToCsv(frame), 'utf8');
       contentType = 'text/csv; charset=utf-8';
     } else if (fileFormat === S3FileTypes.PARQUET) {
-      body = frameToParquet(frame);
+      body = await frameToParquet(frame);
       contentType = 'application/vnd.apache.parquet';
     } else {
       this.logger.info(`The file format ${fileFormat} is not supported to be written to s3!`);

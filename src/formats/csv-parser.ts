@@ -96,7 +96,10 @@ export class CsvSyntaxError extends Error {
 
 export class CsvParser {
   private tail: Buffer = EMPTY;
-  /** Holds the unfinished record and the next chunk: reused, so reading allocates nothing per chunk. */
+  /**
+   * Holds the unfinished record and the next chunk: reused, so reading allocates nothing per chunk,
+   * and no view of a caller's chunk is kept, so callers may reuse theirs.
+   */
   private work: Buffer = EMPTY;
   private line = 1;
   private atStart = true;
@@ -117,7 +120,7 @@ export class CsvParser {
   }
 
   push(chunk: Uint8Array): void {
-    let buf = this.tail.length > 0 ? this.afterTail(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf = this.afterTail(chunk);
     if (this.atStart) {
       if (buf.length < 3 && isBomPrefix(buf)) {
         this.tail = buf;
@@ -132,7 +135,7 @@ export class CsvParser {
     this.tail = buf.subarray(this.scan(buf, false));
   }
 
-  /** The tail followed by `chunk`, in the work buffer (records are read before the next push, so it can be overwritten). */
+  /** The tail followed by a copy of `chunk`, in the work buffer (records are read before the next push, so it can be overwritten). */
   private afterTail(chunk: Uint8Array): Buffer {
     const size = this.tail.length + chunk.byteLength;
     if (this.work.length < size) {

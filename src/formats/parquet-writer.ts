@@ -1,12 +1,17 @@
-import { parquetWriteBuffer, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+import type { ColumnSource, SchemaElement } from 'hyparquet-writer';
 import type { Column, Frame } from '../common/frame.js';
+
+// Started now, awaited at the first write: the library loads while the job reads its sources.
+const library = import('hyparquet-writer');
+library.catch(() => undefined); // a failure is reported by the write that awaits it
 
 /**
  * `DataFrame.to_parquet(index=False)` as pyarrow writes this job's frames: strings as UTF8/STRING,
  * floats as DOUBLE with NaN as null, integers as INT64, every column OPTIONAL, SNAPPY pages, no index
  * column.
  */
-export function frameToParquet(frame: Frame): Uint8Array {
+export async function frameToParquet(frame: Frame): Promise<Uint8Array> {
+  const { parquetWriteBuffer } = await library;
   const schema: SchemaElement[] = [{ name: 'schema', num_children: frame.columns.length }, ...frame.columns.map(toSchemaElement)];
   return new Uint8Array(parquetWriteBuffer({ columnData: frame.columns.map(toColumnSource), schema, createdBy: 'xetra-etl' }));
 }

@@ -7,15 +7,19 @@ import { isLater, timeKey, timeText } from './time-key.js';
 export interface InstrumentDay {
   readonly isin: string;
   readonly date: string;
-  /** Earliest `Time` seen and the StartPrice of its row. */
-  readonly openTime: string;
+  /** StartPrice of the row with the earliest `Time`. */
   readonly openPrice: number;
-  /** Latest `Time` seen and the StartPrice of its row (the original's closing price). */
-  readonly closeTime: string;
+  /** StartPrice of the row with the latest `Time` (the original's closing price). */
   readonly closePrice: number;
   readonly minPrice: number;
   readonly maxPrice: number;
   readonly tradedVolume: number;
+}
+
+/** The times that decided the opening and closing price, for inspection and tests. */
+export interface InstrumentDayWithTimes extends InstrumentDay {
+  readonly openTime: string;
+  readonly closeTime: string;
 }
 
 /** What a fold on another thread sends back: the aggregator's arrays, cut to size. */
@@ -77,22 +81,31 @@ export class DailyAggregator {
     return { count: this.count, numbers: this.numbers, ints: this.ints, isinBytes: this.isinBytes, dates: this.dates, longTimes: [...this.longTimes] };
   }
 
+  /** The instrument-days, in the order they were first seen. */
   *values(): IterableIterator<InstrumentDay> {
     const { numbers: n, ints } = this;
     for (let day = 0; day < this.count; day++) {
       const o = day * NUMBERS;
       const i = day * INTS;
       yield {
-        isin: decoder.decode(this.isinBytes.subarray(ints[i + ISIN_START], ints[i + ISIN_END])),
+        isin: utf8Text(this.isinBytes, ints[i + ISIN_START] ?? 0, ints[i + ISIN_END] ?? 0),
         date: this.dates[ints[i + DATE] ?? 0] ?? '',
-        openTime: timeText(n[o + OPEN_KEY] ?? 0, this.longTimes.get(day * 2)),
         openPrice: n[o + OPEN_PRICE] ?? NaN,
-        closeTime: timeText(n[o + CLOSE_KEY] ?? 0, this.longTimes.get(day * 2 + 1)),
         closePrice: n[o + CLOSE_PRICE] ?? NaN,
         minPrice: n[o + MIN_PRICE] ?? NaN,
         maxPrice: n[o + MAX_PRICE] ?? NaN,
         tradedVolume: n[o + VOLUME] ?? NaN,
       };
+    }
+  }
+
+  /** The same days with the times that decided their opening and closing price. */
+  *valuesWithTimes(): IterableIterator<InstrumentDayWithTimes> {
+    let day = 0;
+    for (const value of this.values()) {
+      const o = day * NUMBERS;
+      yield { ...value, openTime: timeText(this.numbers[o + OPEN_KEY] ?? 0, this.longTimes.get(day * 2)), closeTime: timeText(this.numbers[o + CLOSE_KEY] ?? 0, this.longTimes.get(day * 2 + 1)) };
+      day += 1;
     }
   }
 
@@ -224,6 +237,17 @@ export class DailyAggregator {
       this.slots[slot] = day + 1;
     }
   }
+}
+
+/** ISINs are ASCII: building the string from char codes is much cheaper than a TextDecoder call. */
+function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  let text = '';
+  for (let p = start; p < end; p++) {
+    const byte = bytes[p] ?? 0;
+    if (byte >= 0x80) return decoder.decode(bytes.subarray(start, end));
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
 
 /** A view's arrays copied to their used length, so they can be transferred to another thread. */

@@ -23,7 +23,7 @@ export interface Report1Row {
  * - rows are sorted by ISIN, then Date.
  */
 export function computeReport1(days: Iterable<InstrumentDay>, extractDate: string): Report1Row[] {
-  const sorted = [...days].sort((a, b) => compare(a.isin, b.isin) || compare(a.date, b.date));
+  const sorted = sortByIsinAndDate([...days]);
   const report: Report1Row[] = [];
   let previous: InstrumentDay | undefined;
   for (const day of sorted) {
@@ -45,6 +45,24 @@ export function computeReport1(days: Iterable<InstrumentDay>, extractDate: strin
   return report;
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Sorted by ISIN, then Date. A few thousand ISINs and a few dates repeat over many days, so the
+ * distinct strings are ranked once and the days sorted by one number each.
+ */
+function sortByIsinAndDate(days: InstrumentDay[]): InstrumentDay[] {
+  const isinRank = ranks(days.map((d) => d.isin));
+  const dateRank = ranks(days.map((d) => d.date));
+  // Each key carries its day's index in its low digits, so a plain numeric sort (no comparator) orders them.
+  const n = days.length;
+  if (isinRank.size * dateRank.size * n >= Number.MAX_SAFE_INTEGER) throw new RangeError(`too many instrument-days to sort: ${n}`);
+  const keys = new Float64Array(n);
+  days.forEach((day, i) => {
+    keys[i] = ((isinRank.get(day.isin) ?? 0) * dateRank.size + (dateRank.get(day.date) ?? 0)) * n + i;
+  });
+  return Array.from(keys.sort(), (key) => days[key % n] as InstrumentDay);
+}
+
+function ranks(values: readonly string[]): Map<string, number> {
+  const distinct = [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(distinct.map((value, rank) => [value, rank]));
 }

@@ -11,6 +11,8 @@ export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
   /** The object's bytes as a stream, or undefined when there is no such key. */
   read(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** Local folders only: the file that holds `key`, so a parsing thread can read it itself. */
+  localFile?(key: string): string;
   /**
    * Stores the whole body under `key`; readers see either the old object or the complete new one.
    * When `signal` aborts first, the write is abandoned and leaves nothing behind.

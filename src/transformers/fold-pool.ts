@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { SourceDataError, XetraEtlError } from '../common/errors.js';
+import { SourceDataError, StorageError, XetraEtlError } from '../common/errors.js';
 import type { XetraSourceConfig } from '../config/schema.js';
 import type { DaysSnapshot } from '../report/instrument-day.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
@@ -16,11 +16,20 @@ export interface FoldJob {
 /** Where parsing happens: on the main thread, or on worker threads so both cores parse. */
 export interface FoldPool {
   begin(where: string): FoldJob;
+  /**
+   * Worker threads only: folds a local file that the thread reads itself, sparing this thread the
+   * bytes; undefined when the file is gone.
+   */
+  foldLocalFile?(where: string, file: string): Promise<PartialFold | undefined>;
   close(): Promise<void>;
 }
 
-export type FoldRequest = { type: 'begin'; id: number; where: string } | { type: 'chunk'; id: number; chunk: Uint8Array } | { type: 'end'; id: number };
-export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number } | { ok: false; name: string; message: string }) & { id: number };
+export type FoldRequest =
+  | { type: 'begin'; id: number; where: string }
+  | { type: 'chunk'; id: number; chunk: Uint8Array }
+  | { type: 'end'; id: number }
+  | { type: 'file'; id: number; where: string; file: string };
+export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number } | { ok: true; gone: true } | { ok: false; name: string; message: string }) & { id: number };
 
 const WORKER_FILE = new URL('./fold-worker.js', import.meta.url);
 
@@ -72,8 +81,11 @@ function inlinePool(source: XetraSourceConfig): FoldPool {
 
 class WorkerPool implements FoldPool {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve(fold: PartialFold): void; reject(error: Error): void }>();
+  private readonly pending = new Map<number, { resolve(fold: PartialFold | undefined): void; reject(error: Error): void }>();
   private readonly early = new Map<number, FoldReply>();
+  /** Jobs not yet answered, per worker, and the worker of each job: a new job goes to the least busy. */
+  private readonly openJobs: number[];
+  private readonly workerOf = new Map<number, number>();
   private nextId = 0;
   private closing = false;
   /** Set when a worker died: every job still open fails with it instead of waiting forever. */
@@ -95,12 +107,11 @@ class WorkerPool implements FoldPool {
       });
       return worker;
     });
+    this.openJobs = this.workers.map(() => 0);
   }
 
   begin(where: string): FoldJob {
-    const id = this.nextId++;
-    const worker = this.workers[id % this.workers.length];
-    if (worker === undefined) throw new XetraEtlError('no fold worker');
+    const [id, worker] = this.nextWorker();
     worker.postMessage({ type: 'begin', id, where } satisfies FoldRequest);
     return {
       push: (chunk) => {
@@ -108,18 +119,40 @@ class WorkerPool implements FoldPool {
         const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
         worker.postMessage({ type: 'chunk', id, chunk } satisfies FoldRequest, owned ? [chunk.buffer] : []);
       },
-      end: () => {
-        if (this.broken) return Promise.reject(this.broken);
-        const result = new Promise<PartialFold>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-        const early = this.early.get(id);
-        if (early) {
-          this.early.delete(id);
-          this.settle(early);
-        }
-        worker.postMessage({ type: 'end', id } satisfies FoldRequest);
-        return result;
+      end: async () => {
+        const fold = await this.request(worker, { type: 'end', id });
+        if (fold === undefined) throw new XetraEtlError(`${where}: a parsing thread lost the object`);
+        return fold;
       },
     };
+  }
+
+  foldLocalFile(where: string, file: string): Promise<PartialFold | undefined> {
+    const [id, worker] = this.nextWorker();
+    return this.request(worker, { type: 'file', id, where, file });
+  }
+
+  private nextWorker(): [number, Worker] {
+    const id = this.nextId++;
+    const index = this.openJobs.indexOf(Math.min(...this.openJobs));
+    const worker = this.workers[index];
+    if (worker === undefined) throw new XetraEtlError('no fold worker');
+    this.openJobs[index] = (this.openJobs[index] ?? 0) + 1;
+    this.workerOf.set(id, index);
+    return [id, worker];
+  }
+
+  /** Sends the request that finishes job `id` and waits for its reply (which may have come early, as a failure). */
+  private request(worker: Worker, message: FoldRequest): Promise<PartialFold | undefined> {
+    if (this.broken) return Promise.reject(this.broken);
+    const result = new Promise<PartialFold | undefined>((resolve, reject) => this.pending.set(message.id, { resolve, reject }));
+    const early = this.early.get(message.id);
+    if (early) {
+      this.early.delete(message.id);
+      this.settle(early);
+    }
+    worker.postMessage(message);
+    return result;
   }
 
   async close(): Promise<void> {
@@ -134,8 +167,11 @@ class WorkerPool implements FoldPool {
       return;
     }
     this.pending.delete(reply.id);
-    if (reply.ok) waiter.resolve(reply);
-    else waiter.reject(reply.name === 'SourceDataError' ? new SourceDataError(reply.message) : new XetraEtlError(reply.message));
+    const index = this.workerOf.get(reply.id) ?? 0;
+    this.workerOf.delete(reply.id);
+    this.openJobs[index] = (this.openJobs[index] ?? 1) - 1;
+    if (reply.ok) waiter.resolve('gone' in reply ? undefined : reply);
+    else waiter.reject(reply.name === 'SourceDataError' ? new SourceDataError(reply.message) : reply.name === 'StorageError' ? new StorageError(reply.message) : new XetraEtlError(reply.message));
   }
 
   private failAll(error: Error): void {

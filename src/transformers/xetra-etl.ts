@@ -128,12 +128,21 @@ export class XetraETL {
 
   private async foldObject(key: string, pool: FoldPool): Promise<PartialFold> {
     const where = `${this.src.location}/${key}`;
-    const job = pool.begin(where);
-    if (!(await this.src.streamObject(key, (chunk) => { job.push(chunk); }, this.deps.signal))) {
-      void job.end().catch(() => undefined);
-      throw new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
+    const gone = new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
+    // A parsing thread reads a local file itself; S3 bodies stream through here.
+    const file = pool.foldLocalFile ? this.src.localFile(key) : undefined;
+    let fold: PartialFold | undefined;
+    if (file !== undefined && pool.foldLocalFile) {
+      fold = await pool.foldLocalFile(where, file);
+      if (fold === undefined) throw gone;
+    } else {
+      const job = pool.begin(where);
+      if (!(await this.src.streamObject(key, (chunk) => { job.push(chunk); }, this.deps.signal))) {
+        void job.end().catch(() => undefined);
+        throw gone;
+      }
+      fold = await job.end();
     }
-    const fold = await job.end();
     if (!fold.sawHeader) throw new SourceDataError(`${where}: the object is empty (0 bytes); expected a CSV header line. Remove it or replace it with the real file`);
     return fold;
   }

@@ -64,7 +64,7 @@ function read(bytes: Buffer, cuts: readonly number[], fast: boolean): Outcome {
       from = cut;
     }
     parser.end();
-    return { days: [...days.values()], counts };
+    return { days: [...days.valuesWithTimes()], counts };
   } catch (error) {
     return { days: [], counts: { rows: 0, dropped: 0 }, error: error instanceof Error ? error.message : String(error) };
   }
@@ -100,6 +100,6 @@ describe('fast row reader', () => {
     parser.end();
     expect(general).toBe(1); // the header only
     expect(counts).toEqual({ rows: 2, dropped: 0 });
-    expect([...days.values()]).toEqual([{ isin: 'DE0007164600', date: '2017-07-24', openTime: '07:00', openPrice: 93.5, closeTime: '07:01', closePrice: 93.55, minPrice: 93, maxPrice: 93.7, tradedVolume: 1500 }]);
+    expect([...days.valuesWithTimes()]).toEqual([{ isin: 'DE0007164600', date: '2017-07-24', openTime: '07:00', openPrice: 93.5, closeTime: '07:01', closePrice: 93.55, minPrice: 93, maxPrice: 93.7, tradedVolume: 1500 }]);
   });
 });

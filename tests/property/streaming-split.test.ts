@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { XetraSourceConfig } from '../../src/config/schema.js';
 import { CsvParser } from '../../src/formats/csv-parser.js';
-import { DailyAggregator, type InstrumentDay } from '../../src/report/instrument-day.js';
+import { DailyAggregator, type InstrumentDayWithTimes } from '../../src/report/instrument-day.js';
 import { computeReport1 } from '../../src/report/report1.js';
 import { sourceRowFolder, type FoldCounts } from '../../src/transformers/source-rows.js';
 
@@ -88,12 +88,12 @@ function foldCsv(file: readonly SourceRow[], into: DailyAggregator, name: string
 }
 
 /** Instrument-days in a canonical order, as plain objects. */
-function canonical(days: Iterable<InstrumentDay>): InstrumentDay[] {
+function canonical(days: Iterable<InstrumentDayWithTimes>): InstrumentDayWithTimes[] {
   return [...days].map((d) => ({ ...d })).sort((a, b) => (a.isin + a.date < b.isin + b.date ? -1 : a.isin + a.date > b.isin + b.date ? 1 : 0));
 }
 
 /** The original's group-by spelled out on the whole row list. */
-function naiveDays(rows: readonly SourceRow[]): InstrumentDay[] {
+function naiveDays(rows: readonly SourceRow[]): InstrumentDayWithTimes[] {
   const groups = new Map<string, SourceRow[]>();
   for (const row of rows) {
     const key = `${row.isin} ${row.date}`;
@@ -140,9 +140,9 @@ describe('DailyAggregator: any file split gives the same days and report', () =>
           foldCsv(file, sequential, `file${i}`);
         });
 
-        const expectedDays = canonical(oneGo.values());
-        expect(canonical(merged.values())).toStrictEqual(expectedDays);
-        expect(canonical(sequential.values())).toStrictEqual(expectedDays);
+        const expectedDays = canonical(oneGo.valuesWithTimes());
+        expect(canonical(merged.valuesWithTimes())).toStrictEqual(expectedDays);
+        expect(canonical(sequential.valuesWithTimes())).toStrictEqual(expectedDays);
 
         const report = computeReport1(oneGo.values(), extractDate);
         expect(computeReport1(merged.values(), extractDate)).toStrictEqual(report);
@@ -162,7 +162,7 @@ describe('DailyAggregator: any file split gives the same days and report', () =>
           foldCsv(file, own, `file${i}`);
           return own;
         });
-        const before = aggregators.map((a) => canonical(a.values()));
+        const before = aggregators.map((a) => canonical(a.valuesWithTimes()));
         const [head = new DailyAggregator(), ...rest] = aggregators;
         const fresh = new DailyAggregator();
         fresh.merge(head);
@@ -170,12 +170,12 @@ describe('DailyAggregator: any file split gives the same days and report', () =>
           head.merge(a);
           fresh.merge(a);
         }
-        const expected = canonical(oneGo.values());
-        expect(canonical(head.values())).toStrictEqual(expected);
-        expect(canonical(fresh.values())).toStrictEqual(expected);
+        const expected = canonical(oneGo.valuesWithTimes());
+        expect(canonical(head.valuesWithTimes())).toStrictEqual(expected);
+        expect(canonical(fresh.valuesWithTimes())).toStrictEqual(expected);
         expect(computeReport1(fresh.values(), extractDate)).toStrictEqual(computeReport1(oneGo.values(), extractDate));
         // The later aggregators are read, not modified, even after the target has merged further files.
-        expect(rest.map((a) => canonical(a.values()))).toStrictEqual(before.slice(1));
+        expect(rest.map((a) => canonical(a.valuesWithTimes()))).toStrictEqual(before.slice(1));
       }),
       { numRuns: 1_000 },
     );
@@ -186,7 +186,7 @@ describe('DailyAggregator: any file split gives the same days and report', () =>
       fc.property(splitRows, ({ rows }) => {
         const oneGo = new DailyAggregator();
         for (const r of rows) oneGo.add(r.isin, r.date, r.time, r.start, r.min, r.max, r.volume);
-        expect(canonical(oneGo.values())).toStrictEqual(naiveDays(rows));
+        expect(canonical(oneGo.valuesWithTimes())).toStrictEqual(naiveDays(rows));
       }),
       { numRuns: 2_000 },
     );

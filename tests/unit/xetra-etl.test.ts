@@ -12,7 +12,7 @@ import type { Frame } from '../../src/common/frame.js';
 import { S3BucketConnector } from '../../src/common/s3.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { sourceSchema, type XetraSourceConfig, type XetraTargetConfig } from '../../src/config/schema.js';
-import { DailyAggregator, type InstrumentDay } from '../../src/report/instrument-day.js';
+import { DailyAggregator, type InstrumentDayWithTimes } from '../../src/report/instrument-day.js';
 import { S3ObjectStore } from '../../src/storage/s3-store.js';
 import { XetraETL, type Extracted } from '../../src/transformers/xetra-etl.js';
 import { mockS3, type MockedS3 } from '../support/mock-s3.js';
@@ -194,7 +194,7 @@ describe('XetraETL (test_xetra_transformer.py)', () => {
 
     // Port: the original returns df_src.loc[1:8] (2021-04-15 is outside the window, 2021-04-20 has
     // no files); the port returns those 8 rows folded per (ISIN, Date), in the order read.
-    expect([...extracted.days.values()]).toEqual<InstrumentDay[]>([
+    expect([...extracted.days.valuesWithTimes()]).toEqual<InstrumentDayWithTimes[]>([
       { isin: 'AT0000A0E9W5', date: '2021-04-16', openTime: '15:00', openPrice: 18.27, closeTime: '15:00', closePrice: 18.27, minPrice: 18.27, maxPrice: 21.34, tradedVolume: 987 },
       { isin: 'AT0000A0E9W5', date: '2021-04-17', openTime: '13:00', openPrice: 20.21, closeTime: '14:00', closePrice: 18.27, minPrice: 18.21, maxPrice: 21.34, tradedVolume: 1088 },
       { isin: 'AT0000A0E9W5', date: '2021-04-18', openTime: '07:00', openPrice: 20.58, closeTime: '08:00', closePrice: 19.27, minPrice: 18.89, maxPrice: 21.14, tradedVolume: 10286 },
