@@ -1,5 +1,4 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { StorageError } from '../common/errors.js';
 import type { ObjectStore } from './object-store.js';
 
@@ -50,7 +49,8 @@ export class S3ObjectStore implements ObjectStore {
     // One PUT for what fits a part: lib-storage's abort() does not cancel its single-part request,
     // the request's own abortSignal does. Larger bodies go multipart, and lib-storage aborts a failed
     // or abandoned multipart upload, so no object is left behind either way.
-    const upload = body.byteLength < MULTIPART_THRESHOLD ? undefined : new Upload({ client: this.client, params });
+    // lib-storage is loaded only for such a body: importing it costs a tenth of a second.
+    const upload = body.byteLength < MULTIPART_THRESHOLD ? undefined : new (await import('@aws-sdk/lib-storage')).Upload({ client: this.client, params });
     const abandon = (): void => void upload?.abort();
     signal?.addEventListener('abort', abandon, { once: true });
     try {

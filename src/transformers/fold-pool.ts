@@ -115,9 +115,11 @@ class WorkerPool implements FoldPool {
     worker.postMessage({ type: 'begin', id, where } satisfies FoldRequest);
     return {
       push: (chunk) => {
-        // Hand the bytes over without copying when this chunk owns its whole buffer.
+        // Hand the bytes over: as they are when the chunk owns its whole buffer, else as an exact copy
+        // (cloning a view would copy all of the buffer behind it, a socket's pool for example).
         const owned = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
-        worker.postMessage({ type: 'chunk', id, chunk } satisfies FoldRequest, owned ? [chunk.buffer] : []);
+        const bytes = owned ? chunk : new Uint8Array(chunk);
+        worker.postMessage({ type: 'chunk', id, chunk: bytes } satisfies FoldRequest, [bytes.buffer as ArrayBuffer]);
       },
       end: async () => {
         const fold = await this.request(worker, { type: 'end', id });
