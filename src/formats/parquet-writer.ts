@@ -31,7 +31,7 @@ function toSchemaElement(column: Column): SchemaElement {
 function toColumnSource(column: Column): ColumnSource {
   switch (column.type) {
     case 'string':
-      return { name: column.name, data: [...column.values] };
+      return { name: column.name, data: utf8Values(column.values) };
     case 'double':
       // PLAIN, not dictionary: hyparquet-writer's dictionary folds -0.0 and 0.0 into one entry, and a
       // change that rounds to zero from below is -0.0 in the original.
@@ -39,4 +39,22 @@ function toColumnSource(column: Column): ColumnSource {
     case 'int64':
       return { name: column.name, data: column.values.map((v) => BigInt(v)) };
   }
+}
+
+/**
+ * Strings as UTF-8 bytes, each distinct value encoded once: a report repeats a few thousand ISINs and a
+ * few dates over all its rows, and the writer would otherwise encode (and allocate) every cell.
+ */
+function utf8Values(values: readonly (string | null)[]): (Uint8Array | null)[] {
+  const encoder = new TextEncoder();
+  const encoded = new Map<string, Uint8Array>();
+  return values.map((value) => {
+    if (value === null) return null;
+    let bytes = encoded.get(value);
+    if (bytes === undefined) {
+      bytes = encoder.encode(value);
+      encoded.set(value, bytes);
+    }
+    return bytes;
+  });
 }
