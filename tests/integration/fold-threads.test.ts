@@ -5,24 +5,13 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { XetraSourceConfig } from '../../src/config/schema.js';
 import { DailyAggregator } from '../../src/report/instrument-day.js';
 import type { FoldPool } from '../../src/transformers/fold-pool.js';
 import { ObjectFold } from '../../src/transformers/object-fold.js';
 import { ensureBuilt, repoRoot } from '../support/run-cli.js';
+import { XETRA_HEADER, XETRA_SOURCE } from '../support/xetra-source.js';
 
-const SOURCE: XetraSourceConfig = {
-  src_first_extract_date: '2017-07-24',
-  src_columns: ['ISIN', 'Mnemonic', 'Date', 'Time', 'StartPrice', 'EndPrice', 'MinPrice', 'MaxPrice', 'TradedVolume'],
-  src_col_date: 'Date',
-  src_col_isin: 'ISIN',
-  src_col_time: 'Time',
-  src_col_min_price: 'MinPrice',
-  src_col_start_price: 'StartPrice',
-  src_col_max_price: 'MaxPrice',
-  src_col_traded_vol: 'TradedVolume',
-};
-const HEADER = 'ISIN,Mnemonic,SecurityDesc,SecurityType,Currency,SecurityID,Date,Time,StartPrice,MaxPrice,MinPrice,EndPrice,TradedVolume,NumberOfTrades\n';
+const HEADER = `${XETRA_HEADER}\n`;
 
 /** A file of `rows` rows over 40 ISINs, larger than one 64 KiB read, with a quoted comma in every description. */
 function sourceFile(rows: number): string {
@@ -42,7 +31,7 @@ describe('parsing threads reading local files', () => {
   beforeAll(async () => {
     await ensureBuilt();
     const built = (await import(path.join(repoRoot, 'dist/transformers/fold-pool.js'))) as typeof import('../../src/transformers/fold-pool.js');
-    pool = built.openFoldPool(SOURCE, 2);
+    pool = built.openFoldPool(XETRA_SOURCE, 2);
     dir = await mkdtemp(path.join(tmpdir(), 'xetra-threads-'));
     return () => pool.close();
   }, 120_000);
@@ -53,7 +42,7 @@ describe('parsing threads reading local files', () => {
     await writeFile(file, text);
     expect('foldLocalFile' in pool).toBe(true);
     const threaded = await pool.foldLocalFile?.('file:/bucket/good.csv', file);
-    const inline = new ObjectFold('file:/bucket/good.csv', SOURCE);
+    const inline = new ObjectFold('file:/bucket/good.csv', XETRA_SOURCE);
     inline.push(Buffer.from(text));
     const expected = inline.end();
     expect(threaded).toBeDefined();

@@ -5,23 +5,11 @@
 // pandas NA strings, numbers that are not plain decimals, times longer than six bytes, CRLF endings.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { XetraSourceConfig } from '../../src/config/schema.js';
 import { CsvParser } from '../../src/formats/csv-parser.js';
 import { DailyAggregator } from '../../src/report/instrument-day.js';
 import { sourceRowFolder, type FoldCounts } from '../../src/transformers/source-rows.js';
+import { XETRA_HEADER, XETRA_SOURCE } from '../support/xetra-source.js';
 
-const SOURCE: XetraSourceConfig = {
-  src_first_extract_date: '2017-07-24',
-  src_columns: ['ISIN', 'Mnemonic', 'Date', 'Time', 'StartPrice', 'EndPrice', 'MinPrice', 'MaxPrice', 'TradedVolume'],
-  src_col_date: 'Date',
-  src_col_isin: 'ISIN',
-  src_col_time: 'Time',
-  src_col_min_price: 'MinPrice',
-  src_col_start_price: 'StartPrice',
-  src_col_max_price: 'MaxPrice',
-  src_col_traded_vol: 'TradedVolume',
-};
-const HEADER = 'ISIN,Mnemonic,SecurityDesc,SecurityType,Currency,SecurityID,Date,Time,StartPrice,MaxPrice,MinPrice,EndPrice,TradedVolume,NumberOfTrades';
 
 const plainPrice = fc.integer({ min: 0, max: 9_999_999 }).map((k) => String(k / 1000));
 const oddPrice = fc.constantFrom('-0', '+3.5', '.5', '1.', '0012.30', '1e2', ' 2', '1234567890123456', '12345678901234.5', 'abc', '', 'NaN', '"4.25"', '1.#IND');
@@ -55,7 +43,7 @@ interface Outcome {
 function read(bytes: Buffer, cuts: readonly number[], fast: boolean): Outcome {
   const days = new DailyAggregator();
   const counts: FoldCounts = { rows: 0, dropped: 0 };
-  const folder = sourceRowFolder('file.csv', SOURCE, days, counts);
+  const folder = sourceRowFolder('file.csv', XETRA_SOURCE, days, counts);
   const parser = new CsvParser(folder, fast ? folder.fast : undefined);
   try {
     let from = 0;
@@ -74,7 +62,7 @@ describe('fast row reader', () => {
   it('gives what the general reader gives, for any rows and any chunking', () => {
     const file = fc
       .array(row, { minLength: 1, maxLength: 30 })
-      .map((rows) => Buffer.from(`${HEADER}\n${rows.join('')}`))
+      .map((rows) => Buffer.from(`${XETRA_HEADER}\n${rows.join('')}`))
       .chain((bytes) => fc.tuple(fc.constant(bytes), fc.uniqueArray(fc.integer({ min: 0, max: bytes.length }), { maxLength: 6 }).map((cuts) => [...cuts].sort((a, b) => a - b))));
     fc.assert(
       fc.property(file, ([bytes, cuts]) => {
@@ -87,7 +75,7 @@ describe('fast row reader', () => {
   it('reads plain rows itself (so the comparison above is not between two general readers)', () => {
     const days = new DailyAggregator();
     const counts: FoldCounts = { rows: 0, dropped: 0 };
-    const folder = sourceRowFolder('file.csv', SOURCE, days, counts);
+    const folder = sourceRowFolder('file.csv', XETRA_SOURCE, days, counts);
     let general = 0;
     const parser = new CsvParser(
       (record) => {
@@ -96,7 +84,7 @@ describe('fast row reader', () => {
       },
       folder.fast,
     );
-    parser.push(Buffer.from(`${HEADER}\n"DE0007164600","SAP","SAP SE O.N.","Common stock","EUR",2504888,2017-07-24,07:00,93.5,93.6,93.4,93.55,1200,5\r\n"DE0007164600","SAP","SAP SE O.N.","Common stock","EUR",2504888,2017-07-24,07:01,93.55,93.7,93,93.6,300,2\n`));
+    parser.push(Buffer.from(`${XETRA_HEADER}\n"DE0007164600","SAP","SAP SE O.N.","Common stock","EUR",2504888,2017-07-24,07:00,93.5,93.6,93.4,93.55,1200,5\r\n"DE0007164600","SAP","SAP SE O.N.","Common stock","EUR",2504888,2017-07-24,07:01,93.55,93.7,93,93.6,300,2\n`));
     parser.end();
     expect(general).toBe(1); // the header only
     expect(counts).toEqual({ rows: 2, dropped: 0 });

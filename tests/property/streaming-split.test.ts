@@ -5,24 +5,12 @@
 // spells out the original's rules (first/last StartPrice by Time, ties: first row opens, last row closes).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { XetraSourceConfig } from '../../src/config/schema.js';
 import { CsvParser } from '../../src/formats/csv-parser.js';
 import { DailyAggregator, type InstrumentDayWithTimes } from '../../src/report/instrument-day.js';
 import { computeReport1 } from '../../src/report/report1.js';
 import { sourceRowFolder, type FoldCounts } from '../../src/transformers/source-rows.js';
+import { XETRA_HEADER, XETRA_SOURCE } from '../support/xetra-source.js';
 
-const SOURCE: XetraSourceConfig = {
-  src_first_extract_date: '2017-07-24',
-  src_columns: ['ISIN', 'Mnemonic', 'Date', 'Time', 'StartPrice', 'EndPrice', 'MinPrice', 'MaxPrice', 'TradedVolume'],
-  src_col_date: 'Date',
-  src_col_isin: 'ISIN',
-  src_col_time: 'Time',
-  src_col_min_price: 'MinPrice',
-  src_col_start_price: 'StartPrice',
-  src_col_max_price: 'MaxPrice',
-  src_col_traded_vol: 'TradedVolume',
-};
-const HEADER = 'ISIN,Mnemonic,SecurityDesc,SecurityType,Currency,SecurityID,Date,Time,StartPrice,MaxPrice,MinPrice,EndPrice,TradedVolume,NumberOfTrades';
 
 interface SourceRow {
   isin: string;
@@ -76,12 +64,12 @@ const splitRows = fc
 
 function toCsv(rows: readonly SourceRow[]): string {
   const lines = rows.map((r) => `"${r.isin}","SAP","SAP SE O.N.","Common stock","EUR",2505077,${r.date},${r.time},${r.start},${r.max},${r.min},${r.start},${r.volume},1`);
-  return `${[HEADER, ...lines].join('\n')}\n`;
+  return `${[XETRA_HEADER, ...lines].join('\n')}\n`;
 }
 
 function foldCsv(file: readonly SourceRow[], into: DailyAggregator, name: string): void {
   const counts: FoldCounts = { rows: 0, dropped: 0 };
-  const parser = new CsvParser(sourceRowFolder(name, SOURCE, into, counts));
+  const parser = new CsvParser(sourceRowFolder(name, XETRA_SOURCE, into, counts));
   parser.push(Buffer.from(toCsv(file)));
   parser.end();
   expect(counts).toEqual({ rows: file.length, dropped: 0 });
