@@ -22,7 +22,10 @@ export interface InstrumentDayWithTimes extends InstrumentDay {
   readonly closeTime: string;
 }
 
-/** What a fold on another thread sends back: the aggregator's arrays, cut to size. */
+/**
+ * An aggregator's arrays, of which the first `count` days are used: what `merge` reads, and (cut to size
+ * by compactSnapshot) what a parsing thread sends back.
+ */
 export interface DaysSnapshot {
   readonly count: number;
   readonly numbers: Float64Array<ArrayBuffer>;

@@ -18,6 +18,9 @@ const MIN = 10;
 const MAX = 12;
 const VOLUME = 14;
 
+/** The column index of each value the report needs. */
+export type ValueColumns = Readonly<Record<'isin' | 'date' | 'time' | 'start' | 'min' | 'max' | 'volume', number>>;
+
 /**
  * The common row in one pass: each field is scanned once, only the configured columns are looked at,
  * and nothing is allocated. Any row that is not plain — an escaped or multi-line quote, a value that
@@ -25,8 +28,6 @@ const VOLUME = 14;
  * bytes, a wrong field count — is left untouched for the general reader, which has the full rules and
  * the error messages. So both readers give the same result, and this one only has to be fast.
  */
-export type ValueColumns = Readonly<Record<'isin' | 'date' | 'time' | 'start' | 'min' | 'max' | 'volume', number>>;
-
 export class FastRowReader {
   /** Per column, what it is read for; undefined until the header is read, or when the general reader must do all rows. */
   private roles: Uint8Array | undefined;
