@@ -128,18 +128,18 @@ export class XetraETL {
 
   private async foldObject(key: string, pool: FoldPool): Promise<PartialFold> {
     const where = `${this.src.location}/${key}`;
-    const gone = new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
+    const gone = (): SourceDataError => new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
     // A parsing thread reads a local file itself; S3 bodies stream through here.
     const file = pool.foldLocalFile ? this.src.localFile(key) : undefined;
     let fold: PartialFold | undefined;
     if (file !== undefined && pool.foldLocalFile) {
       fold = await pool.foldLocalFile(where, file);
-      if (fold === undefined) throw gone;
+      if (fold === undefined) throw gone();
     } else {
       const job = pool.begin(where);
       if (!(await this.src.streamObject(key, (chunk) => { job.push(chunk); }, this.deps.signal))) {
         void job.end().catch(() => undefined);
-        throw gone;
+        throw gone();
       }
       fold = await job.end();
     }
