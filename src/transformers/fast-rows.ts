@@ -131,6 +131,7 @@ export class FastRowReader {
       }
     }
     // A file holds one date, so its bytes are compared with the last one and decoded only when they change.
+    // (Kept here rather than in DailyAggregator: there it measured 1.4 µs a row instead of 0.85.)
     if (!sameBytes(this.dateBytes, buf, dateStart, dateEnd)) {
       this.dateBytes = new Uint8Array(buf.subarray(dateStart, dateEnd));
       this.dateId = this.days.dateId(this.decoder.decode(this.dateBytes));
