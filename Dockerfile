@@ -4,7 +4,7 @@
 #   docker run --rm --read-only -v "$PWD/my-prod.yml:/config/prod.yml:ro" \
 #     -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY xetra-etl:1.0.0
 #
-# Two stages on one pinned Node LTS base: `build` compiles TypeScript with the dev dependencies, the runtime
+# Two stages on one pinned Node LTS base: `build` type-checks and bundles with the dev dependencies, the runtime
 # stage installs the production dependencies only and takes nothing from `build` but dist/.
 # configs/prod.yml is the default config at /config/prod.yml; mount another over it (Kubernetes: the ConfigMap).
 
@@ -14,6 +14,7 @@ COPY package.json package-lock.json ./
 # The npm cache is a build cache mount: shared by both stages, never part of a layer.
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 

@@ -31,17 +31,18 @@ export type FoldRequest =
   | { type: 'file'; id: number; where: string; file: string };
 export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number } | { ok: true; gone: true } | { ok: false; name: string; message: string }) & { id: number };
 
-const WORKER_FILE = new URL('./fold-worker.js', import.meta.url);
+/** The bundled worker: dist/ holds it next to the code of this module (scripts/build.mjs). */
+const BUNDLED_WORKER = new URL('./fold-worker.js', import.meta.url);
 
 /**
- * A pool of `workers` threads, or the main thread when `workers` is 0 or the compiled worker is not
+ * A pool of `workers` threads, or the main thread when `workers` is 0 or the bundled worker is not
  * there (running from TypeScript sources, as the in-process tests do).
  */
-export function openFoldPool(source: XetraSourceConfig, workers: number | 'auto'): FoldPool {
+export function openFoldPool(source: XetraSourceConfig, workers: number | 'auto', workerFile: URL = BUNDLED_WORKER): FoldPool {
   const cores = usableCores();
   const count = workers === 'auto' ? (cores < 2 ? 0 : Math.min(cores, 4)) : workers;
-  if (count < 1 || !existsSync(fileURLToPath(WORKER_FILE))) return inlinePool(source);
-  return new WorkerPool(source, count);
+  if (count < 1 || !existsSync(fileURLToPath(workerFile))) return inlinePool(source);
+  return new WorkerPool(source, count, workerFile);
 }
 
 /**
@@ -91,11 +92,11 @@ class WorkerPool implements FoldPool {
   /** Set when a worker died: every job still open fails with it instead of waiting forever. */
   private broken: Error | undefined;
 
-  constructor(source: XetraSourceConfig, count: number) {
+  constructor(source: XetraSourceConfig, count: number, workerFile: URL) {
     this.workers = Array.from({ length: count }, () => {
       // V8's default young generation: with nothing allocated per row, an 8 MiB cap did not lower the peak
       // (1 M rows: 115 MiB either way; 4 M: 159 MiB with it, 152 without).
-      const worker = new Worker(WORKER_FILE, { workerData: source });
+      const worker = new Worker(workerFile, { workerData: source });
       worker.on('message', (reply: FoldReply) => {
         this.settle(reply);
       });

@@ -1,12 +1,13 @@
-// The parsing threads of the built job (dist/), reading local files themselves: what they fold must equal
+// The parsing threads of the built job (dist/fold-worker.js), reading local files themselves: what they fold must equal
 // what the main thread folds from the same bytes, a file that vanished is reported as gone, and a bad row
 // names the object and line. These are the paths a `file:` run with more than a few objects takes.
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
 import { DailyAggregator } from '../../src/report/instrument-day.js';
-import type { FoldPool } from '../../src/transformers/fold-pool.js';
+import { openFoldPool, type FoldPool } from '../../src/transformers/fold-pool.js';
 import { ObjectFold } from '../../src/transformers/object-fold.js';
 import { ensureBuilt, repoRoot } from '../support/run-cli.js';
 import { XETRA_HEADER, XETRA_SOURCE } from '../support/xetra-source.js';
@@ -30,8 +31,7 @@ describe('parsing threads reading local files', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    const built = (await import(path.join(repoRoot, 'dist/transformers/fold-pool.js'))) as typeof import('../../src/transformers/fold-pool.js');
-    pool = built.openFoldPool(XETRA_SOURCE, 2);
+    pool = openFoldPool(XETRA_SOURCE, 2, pathToFileURL(path.join(repoRoot, 'dist/fold-worker.js')));
     dir = await mkdtemp(path.join(tmpdir(), 'xetra-threads-'));
     return () => pool.close();
   }, 120_000);

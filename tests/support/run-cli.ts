@@ -44,9 +44,9 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = p
 }
 
 /**
- * Builds dist/ unless every src/**\/*.ts already has a newer dist/**\/*.js. Test files run in parallel
- * workers, so the build is guarded by a lock directory: only one `npm run build` writes dist/ at a time,
- * and a worker that waited re-checks before building again.
+ * Builds dist/ unless its bundles are newer than every src/**\/*.ts, the tsconfigs and the build script.
+ * Test files run in parallel workers, so the build is guarded by a lock directory: only one
+ * `npm run build` writes dist/ at a time, and a worker that waited re-checks before building again.
  */
 export async function ensureBuilt(): Promise<void> {
   if (await distIsFresh()) return;
@@ -61,17 +61,13 @@ export async function ensureBuilt(): Promise<void> {
   }
 }
 
+const BUNDLES = ['dist/cli.js', 'dist/fold-worker.js'];
+
 async function distIsFresh(): Promise<boolean> {
-  const inputs = ['tsconfig.json', 'tsconfig.build.json'].map((f) => path.join(repoRoot, f));
-  const newestConfig = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
-  for (const source of await listTs(path.join(repoRoot, 'src'))) {
-    const relative = path.relative(path.join(repoRoot, 'src'), source).replace(/\.ts$/, '.js');
-    const built = path.join(repoRoot, 'dist', relative);
-    if (!existsSync(built)) return false;
-    const builtAt = (await stat(built)).mtimeMs;
-    if (builtAt < (await stat(source)).mtimeMs || builtAt < newestConfig) return false;
-  }
-  return true;
+  if (!BUNDLES.every((file) => existsSync(path.join(repoRoot, file)))) return false;
+  const inputs = [...['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'].map((f) => path.join(repoRoot, f)), ...(await listTs(path.join(repoRoot, 'src')))];
+  const newestInput = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
+  return BUNDLES.every((file) => statSync(path.join(repoRoot, file)).mtimeMs >= newestInput);
 }
 
 async function listTs(dir: string): Promise<string[]> {
