@@ -8,7 +8,7 @@ import { lockKeyFor, RunLock } from './common/run-lock.js';
 import { S3BucketConnector } from './common/s3.js';
 import { loadConfig } from './config/load-config.js';
 import { openObjectStore } from './storage/open-store.js';
-import { XetraETL, type Extracted, type Loaded } from './transformers/xetra-etl.js';
+import { XetraETL, type Report1Run } from './transformers/xetra-etl.js';
 
 export interface RunOptions {
   readonly configPath: string;
@@ -23,7 +23,7 @@ export interface RunOptions {
   readonly forceUnlock?: boolean;
 }
 
-export interface RunSummary extends Omit<Extracted, 'days'>, Loaded {
+export interface RunSummary extends Omit<Report1Run, 'instrumentDays'> {
   readonly extractDate: string;
   /** The source dates this run marked as done in the meta file. */
   readonly datesProcessed: readonly string[];
@@ -60,7 +60,7 @@ export async function runJob(options: RunOptions): Promise<RunSummary> {
   const lock = await RunLock.acquire(trgStore, lockKeyFor(metaKey), { staleAfterMs: config.lock.stale_after_minutes * 60_000, force: options.forceUnlock ?? false, logger });
   const journal = new ReportJournal(trgStore, trg, metaKey, logger);
   let etl: XetraETL;
-  let extracted: Extracted & Loaded;
+  let extracted: Report1Run;
   try {
     await journal.recover(new MetaProcess(metaKey, trg, clock));
     logger.info('Xetra ETL job started');
@@ -81,8 +81,8 @@ export async function runJob(options: RunOptions): Promise<RunSummary> {
       logger.warn(`could not remove the run lock ${trgStore.location}/${lock.key}: ${String(error)}; the next run will wait for it to go stale or need --force-unlock`);
     });
   }
-  const { days, ...result } = extracted;
-  logger.info({ instrumentDays: days.size, rows: result.rows, reportRows: result.reportRows }, 'Xetra ETL job finished.');
+  const { instrumentDays, ...result } = extracted;
+  logger.info({ instrumentDays, rows: result.rows, reportRows: result.reportRows }, 'Xetra ETL job finished.');
   return {
     ...result,
     extractDate: etl.extractDate,

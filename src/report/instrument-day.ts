@@ -23,6 +23,21 @@ export interface InstrumentDayWithTimes extends InstrumentDay {
 }
 
 /**
+ * The days as columns, in the order first seen: what the report reads, with no object per day. Each
+ * distinct ISIN and date is one string, shared by all its days.
+ */
+export interface DayColumns {
+  readonly count: number;
+  readonly isin: readonly string[];
+  readonly date: readonly string[];
+  readonly openPrice: Float64Array;
+  readonly closePrice: Float64Array;
+  readonly minPrice: Float64Array;
+  readonly maxPrice: Float64Array;
+  readonly tradedVolume: Float64Array;
+}
+
+/**
  * An aggregator's arrays, of which the first `count` days are used: what `merge` reads, and (cut to size
  * by compactSnapshot) what a parsing thread sends back.
  */
@@ -82,6 +97,21 @@ export class DailyAggregator {
   /** The arrays as they are (a view: valid until this aggregator changes); `merge` reads this. */
   view(): DaysSnapshot {
     return { count: this.count, numbers: this.numbers, ints: this.ints, isinBytes: this.isinBytes, dates: this.dates, longTimes: [...this.longTimes] };
+  }
+
+  columns(): DayColumns {
+    const { count, numbers: n, ints } = this;
+    const field = (at: number): Float64Array => Float64Array.from({ length: count }, (_, day) => n[day * NUMBERS + at] ?? NaN);
+    const isinTexts = new Map<string, string>();
+    const isin = Array.from({ length: count }, (_, day) => {
+      const text = utf8Text(this.isinBytes, ints[day * INTS + ISIN_START] ?? 0, ints[day * INTS + ISIN_END] ?? 0);
+      const shared = isinTexts.get(text);
+      if (shared !== undefined) return shared;
+      isinTexts.set(text, text);
+      return text;
+    });
+    const date = Array.from({ length: count }, (_, day) => this.dates[ints[day * INTS + DATE] ?? 0] ?? '');
+    return { count, isin, date, openPrice: field(OPEN_PRICE), closePrice: field(CLOSE_PRICE), minPrice: field(MIN_PRICE), maxPrice: field(MAX_PRICE), tradedVolume: field(VOLUME) };
   }
 
   /** The instrument-days, in the order they were first seen. */

@@ -1,17 +1,21 @@
-import type { InstrumentDay } from './instrument-day.js';
+import type { DayColumns } from './instrument-day.js';
 import { roundHalfEven } from './rounding.js';
 
-/** One row of the daily report, in the original's column order. */
-export interface Report1Row {
-  readonly isin: string;
-  readonly date: string;
-  readonly openingPrice: number;
-  readonly closingPrice: number;
-  readonly minimumPrice: number;
-  readonly maximumPrice: number;
-  readonly dailyTradedVolume: number;
-  /** null where the original has NaN: the instrument's first day in the window, or 0/0. */
-  readonly changePrevClosing: number | null;
+/**
+ * The daily report in the original's column order, one entry per row in each column: columns, not
+ * row objects, because a long window has hundreds of thousands of rows.
+ */
+export interface Report1 {
+  readonly rows: number;
+  readonly isin: readonly string[];
+  readonly date: readonly string[];
+  readonly openingPrice: Float64Array;
+  readonly closingPrice: Float64Array;
+  readonly minimumPrice: Float64Array;
+  readonly maximumPrice: Float64Array;
+  readonly dailyTradedVolume: Float64Array;
+  /** NaN where the original has NaN: the instrument's first day in the window, or 0/0. */
+  readonly changePrevClosing: Float64Array;
 }
 
 /**
@@ -22,44 +26,56 @@ export interface Report1Row {
  * - only days on or after `extractDate` are reported (a string comparison, as in the original);
  * - rows are sorted by ISIN, then Date.
  */
-export function computeReport1(days: Iterable<InstrumentDay>, extractDate: string): Report1Row[] {
-  const sorted = sortByIsinAndDate([...days]);
-  const report: Report1Row[] = [];
-  let previous: InstrumentDay | undefined;
-  for (const day of sorted) {
-    const prev = previous?.isin === day.isin ? previous.openPrice : undefined;
-    previous = day;
-    if (day.date < extractDate) continue;
-    const change = prev === undefined ? NaN : ((day.openPrice - prev) / prev) * 100;
-    report.push({
-      isin: day.isin,
-      date: day.date,
-      openingPrice: roundHalfEven(day.openPrice),
-      closingPrice: roundHalfEven(day.closePrice),
-      minimumPrice: roundHalfEven(day.minPrice),
-      maximumPrice: roundHalfEven(day.maxPrice),
-      dailyTradedVolume: day.tradedVolume,
-      changePrevClosing: Number.isNaN(change) ? null : roundHalfEven(change),
-    });
-  }
+export function computeReport1(days: DayColumns, extractDate: string): Report1 {
+  const sorted = sortByIsinAndDate(days);
+  const reported = (day: number): boolean => (days.date[day] ?? '') >= extractDate;
+  const rows = sorted.reduce((count, day) => count + (reported(day) ? 1 : 0), 0);
+  const report = {
+    rows,
+    isin: new Array<string>(rows),
+    date: new Array<string>(rows),
+    openingPrice: new Float64Array(rows),
+    closingPrice: new Float64Array(rows),
+    minimumPrice: new Float64Array(rows),
+    maximumPrice: new Float64Array(rows),
+    dailyTradedVolume: new Float64Array(rows),
+    changePrevClosing: new Float64Array(rows),
+  };
+  let row = 0;
+  sorted.forEach((day, at) => {
+    if (!reported(day)) return;
+    // The previous day in the window counts even when it is before the extract date.
+    const before = at > 0 ? (sorted[at - 1] ?? 0) : -1;
+    const prev = before >= 0 && days.isin[before] === days.isin[day] ? (days.openPrice[before] ?? NaN) : undefined;
+    const open = days.openPrice[day] ?? NaN;
+    report.isin[row] = days.isin[day] ?? '';
+    report.date[row] = days.date[day] ?? '';
+    report.openingPrice[row] = roundHalfEven(open);
+    report.closingPrice[row] = roundHalfEven(days.closePrice[day] ?? NaN);
+    report.minimumPrice[row] = roundHalfEven(days.minPrice[day] ?? NaN);
+    report.maximumPrice[row] = roundHalfEven(days.maxPrice[day] ?? NaN);
+    report.dailyTradedVolume[row] = days.tradedVolume[day] ?? NaN;
+    report.changePrevClosing[row] = prev === undefined ? NaN : roundHalfEven(((open - prev) / prev) * 100);
+    row += 1;
+  });
   return report;
 }
 
 /**
- * Sorted by ISIN, then Date. A few thousand ISINs and a few dates repeat over many days, so the
- * distinct strings are ranked once and the days sorted by one number each.
+ * The days' indices sorted by ISIN, then Date. A few thousand ISINs and a few dates repeat over many
+ * days, so the distinct strings are ranked once and the days sorted by one number each.
  */
-function sortByIsinAndDate(days: InstrumentDay[]): InstrumentDay[] {
-  const isinRank = ranks(days.map((d) => d.isin));
-  const dateRank = ranks(days.map((d) => d.date));
+function sortByIsinAndDate(days: DayColumns): Int32Array {
+  const isinRank = ranks(days.isin);
+  const dateRank = ranks(days.date);
   // Each key carries its day's index in its low digits, so a plain numeric sort (no comparator) orders them.
-  const n = days.length;
+  const n = days.count;
   if (isinRank.size * dateRank.size * n >= Number.MAX_SAFE_INTEGER) throw new RangeError(`too many instrument-days to sort: ${n}`);
   const keys = new Float64Array(n);
-  days.forEach((day, i) => {
-    keys[i] = ((isinRank.get(day.isin) ?? 0) * dateRank.size + (dateRank.get(day.date) ?? 0)) * n + i;
-  });
-  return Array.from(keys.sort(), (key) => days[key % n] as InstrumentDay);
+  for (let day = 0; day < n; day++) {
+    keys[day] = ((isinRank.get(days.isin[day] ?? '') ?? 0) * dateRank.size + (dateRank.get(days.date[day] ?? '') ?? 0)) * n + day;
+  }
+  return Int32Array.from(keys.sort(), (key) => key % n);
 }
 
 function ranks(values: readonly string[]): Map<string, number> {

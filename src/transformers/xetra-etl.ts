@@ -7,7 +7,7 @@ import type { S3BucketConnector } from '../common/s3.js';
 import { strftime } from '../common/strftime.js';
 import type { XetraSourceConfig, XetraTargetConfig } from '../config/schema.js';
 import { DailyAggregator } from '../report/instrument-day.js';
-import { computeReport1, type Report1Row } from '../report/report1.js';
+import { computeReport1, type Report1 } from '../report/report1.js';
 import { openFoldPool, type FoldPool } from './fold-pool.js';
 import type { PartialFold } from './object-fold.js';
 import type { FoldCounts, RejectedRow } from './source-rows.js';
@@ -25,6 +25,9 @@ export interface Extracted extends FoldCounts {
   /** Rows that could not be read, in skip mode (`source.bad_rows: skip`); empty or absent otherwise. */
   readonly rejects?: readonly RejectedRow[];
 }
+
+/** What a run did: extract's counts (its days reduced to their number) and what load wrote. */
+export type Report1Run = Omit<Extracted, 'days'> & { readonly instrumentDays: number } & Loaded;
 
 export interface Loaded {
   /** The report's key, or undefined when the report was empty and nothing was written. */
@@ -155,7 +158,7 @@ export class XetraETL {
       return { columns: [] };
     }
     logger.info('Applying transformations to Xetra source data for report 1 started...');
-    const report = computeReport1(extracted.days.values(), this.extractDate);
+    const report = computeReport1(extracted.days.columns(), this.extractDate);
     logger.info('Applying transformations to Xetra source data finished...');
     return this.toFrame(report);
   }
@@ -183,24 +186,29 @@ export class XetraETL {
     return { reportKey: written ? key : undefined, reportRows: frame.columns[0]?.values.length ?? 0, rejectsKey };
   }
 
-  async etlReport1(): Promise<Extracted & Loaded> {
-    const extracted = await this.extract();
-    const loaded = await this.load(this.transformReport1(extracted), extracted.rejects);
-    return { ...extracted, ...loaded };
+  async etlReport1(): Promise<Report1Run> {
+    const { frame, summary } = await this.extractAndTransform();
+    return { ...summary, ...(await this.load(frame, summary.rejects)) };
   }
 
-  private toFrame(rows: readonly Report1Row[]): Frame {
+  /** The days are let go once the report is computed: the write can use their memory. */
+  private async extractAndTransform(): Promise<{ frame: Frame; summary: Omit<Report1Run, keyof Loaded> }> {
+    const { days, ...counts } = await this.extract();
+    return { frame: this.transformReport1({ days, ...counts }), summary: { ...counts, instrumentDays: days.size } };
+  }
+
+  private toFrame(report: Report1): Frame {
     const { srcArgs: s, trgArgs: t } = this;
     return {
       columns: [
-        { name: s.src_col_isin, type: 'string', values: rows.map((r) => r.isin) },
-        { name: s.src_col_date, type: 'string', values: rows.map((r) => r.date) },
-        { name: t.trg_col_op_price, type: 'double', values: rows.map((r) => r.openingPrice) },
-        { name: t.trg_col_clos_price, type: 'double', values: rows.map((r) => r.closingPrice) },
-        { name: t.trg_col_min_price, type: 'double', values: rows.map((r) => r.minimumPrice) },
-        { name: t.trg_col_max_price, type: 'double', values: rows.map((r) => r.maximumPrice) },
-        { name: t.trg_col_dail_trad_vol, type: 'int64', values: rows.map((r) => r.dailyTradedVolume) },
-        { name: t.trg_col_ch_prev_clos, type: 'double', values: rows.map((r) => r.changePrevClosing) },
+        { name: s.src_col_isin, type: 'string', values: report.isin },
+        { name: s.src_col_date, type: 'string', values: report.date },
+        { name: t.trg_col_op_price, type: 'double', values: report.openingPrice },
+        { name: t.trg_col_clos_price, type: 'double', values: report.closingPrice },
+        { name: t.trg_col_min_price, type: 'double', values: report.minimumPrice },
+        { name: t.trg_col_max_price, type: 'double', values: report.maximumPrice },
+        { name: t.trg_col_dail_trad_vol, type: 'int64', values: report.dailyTradedVolume },
+        { name: t.trg_col_ch_prev_clos, type: 'double', values: report.changePrevClosing },
       ],
     };
   }

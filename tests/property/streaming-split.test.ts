@@ -132,9 +132,9 @@ describe('DailyAggregator: any file split gives the same days and report', () =>
         expect(canonical(merged.valuesWithTimes())).toStrictEqual(expectedDays);
         expect(canonical(sequential.valuesWithTimes())).toStrictEqual(expectedDays);
 
-        const report = computeReport1(oneGo.values(), extractDate);
-        expect(computeReport1(merged.values(), extractDate)).toStrictEqual(report);
-        expect(computeReport1(sequential.values(), extractDate)).toStrictEqual(report);
+        const report = computeReport1(oneGo.columns(), extractDate);
+        expect(computeReport1(merged.columns(), extractDate)).toStrictEqual(report);
+        expect(computeReport1(sequential.columns(), extractDate)).toStrictEqual(report);
       }),
       { numRuns: 2_000 },
     );
@@ -161,7 +161,7 @@ describe('DailyAggregator: any file split gives the same days and report', () =>
         const expected = canonical(oneGo.valuesWithTimes());
         expect(canonical(head.valuesWithTimes())).toStrictEqual(expected);
         expect(canonical(fresh.valuesWithTimes())).toStrictEqual(expected);
-        expect(computeReport1(fresh.values(), extractDate)).toStrictEqual(computeReport1(oneGo.values(), extractDate));
+        expect(computeReport1(fresh.columns(), extractDate)).toStrictEqual(computeReport1(oneGo.columns(), extractDate));
         // The later aggregators are read, not modified, even after the target has merged further files.
         expect(rest.map((a) => canonical(a.valuesWithTimes()))).toStrictEqual(before.slice(1));
       }),
