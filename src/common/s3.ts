@@ -1,18 +1,22 @@
 import { S3FileTypes } from './constants.js';
 import { asSourceError, SourceDataError, StorageError, WrongFormatError, XetraEtlError } from './errors.js';
 import { isEmpty, type Column, type Frame } from './frame.js';
+import { IdenticalObjects } from './identical-objects.js';
 import type { Logger } from './logger.js';
 import { CsvParser, type RecordHandler } from '../formats/csv-parser.js';
 import { frameToCsv } from '../formats/csv-writer.js';
 import { PANDAS_NA_VALUES } from '../formats/pandas-na.js';
 import { frameToParquet } from '../formats/parquet-writer.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ListedObject, ObjectStore } from '../storage/object-store.js';
 
 /**
  * The original's S3BucketConnector: lists, reads CSV and writes CSV or Parquet in one bucket. It
  * talks to an ObjectStore, so the same code serves S3 and `file:` folders.
  */
 export class S3BucketConnector {
+  private readonly listed = new Map<string, ListedObject>();
+  private readonly identical = new IdenticalObjects();
+
   constructor(
     private readonly store: ObjectStore,
     private readonly logger: Logger,
@@ -26,23 +30,37 @@ export class S3BucketConnector {
     return this.store.assertReachable();
   }
 
-  listFilesInPrefix(prefix: string): Promise<string[]> {
-    return this.store.list(prefix);
+  /** The keys under `prefix`; on S3 their sizes and ETags are kept for streamObject. */
+  async listFilesInPrefix(prefix: string): Promise<string[]> {
+    if (!this.store.listObjects) return this.store.list(prefix);
+    const objects = await this.store.listObjects(prefix);
+    for (const object of objects) this.listed.set(object.key, object);
+    return objects.map((object) => object.key);
   }
 
   /**
    * Streams the bytes of object `key` through `onChunk` without holding the object in memory.
-   * Returns false when there is no such key.
+   * Returns false when there is no such key. A small object listed with the ETag and size of one
+   * already read is served from that one's bytes (see IdenticalObjects).
    */
   async streamObject(key: string, onChunk: (chunk: Uint8Array) => void, signal?: AbortSignal): Promise<boolean> {
     this.logger.info(`Reading file ${this.location}/${key}`);
+    const listed = this.listed.get(key);
+    const known = this.identical.get(listed);
+    if (known !== undefined) {
+      onChunk(known.slice()); // a copy: the receiver may take the buffer over
+      return true;
+    }
     const body = await this.store.read(key);
     if (body === undefined) return false;
+    const kept = this.identical.keep(listed);
     try {
       for await (const chunk of body) {
         signal?.throwIfAborted();
+        kept?.add(chunk);
         onChunk(chunk);
       }
+      kept?.done();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (error instanceof XetraEtlError) throw error;

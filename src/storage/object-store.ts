@@ -9,6 +9,8 @@ export interface ObjectStore {
   assertReachable(): Promise<void>;
   /** Every key that starts with `prefix`, in S3 order (ascending UTF-8 bytes). */
   list(prefix: string): Promise<string[]>;
+  /** S3 only: `list` with each object's size and ETag, as the listing gives them. */
+  listObjects?(prefix: string): Promise<ListedObject[]>;
   /** The object's bytes as a stream, or undefined when there is no such key. */
   read(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Local folders only: the file that holds `key`, so a parsing thread can read it itself. */
@@ -25,6 +27,13 @@ export interface ObjectStore {
   createExclusive(key: string, body: Uint8Array, contentType: string): Promise<boolean>;
   /** Deletes the object `key`; a key that is already gone is no error. */
   delete(key: string): Promise<void>;
+}
+
+/** A key with what a listing says of its object. */
+export interface ListedObject {
+  readonly key: string;
+  readonly size?: number | undefined;
+  readonly etag?: string | undefined;
 }
 
 /** Orders keys as S3 lists them: by their UTF-8 bytes. */

@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { StorageError } from '../common/errors.js';
-import type { ObjectStore } from './object-store.js';
+import type { ListedObject, ObjectStore } from './object-store.js';
 
 /** lib-storage's default part size: smaller bodies go up in one PUT. */
 const MULTIPART_THRESHOLD = 5 * 1024 * 1024;
@@ -22,15 +22,19 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listObjects(prefix)).map((object) => object.key);
+  }
+
+  async listObjects(prefix: string): Promise<ListedObject[]> {
+    const objects: ListedObject[] = [];
     try {
       for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: prefix })) {
-        for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+        for (const { Key: key, Size: size, ETag: etag } of page.Contents ?? []) if (key !== undefined) objects.push({ key, size, etag });
       }
     } catch (error) {
       throw this.failure(`list prefix '${prefix}' in`, error);
     }
-    return keys;
+    return objects;
   }
 
   async read(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {

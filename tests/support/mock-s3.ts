@@ -3,6 +3,7 @@
 // the job sends: PutObject (also what Upload sends for bodies under its 5 MiB part size),
 // GetObject, ListObjectsV2 (prefix, byte order, paging) and HeadBucket. Any other command fails
 // loudly instead of resolving `undefined`.
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   GetObjectCommand,
@@ -41,6 +42,16 @@ export class MemoryS3 {
   private readonly buckets = new Map<string, Map<string, StoredObject>>();
   /** Caps every ListObjectsV2 page, so tests can force the paginator to page. */
   maxKeysPerPage = DEFAULT_MAX_KEYS;
+  /**
+   * ETags as S3 gives them for a plain upload: the quoted MD5 of the body. True models ETags that look
+   * the same but are not the MD5 of the body (SSE-KMS objects, some gateways): here one for all objects.
+   */
+  opaqueEtags = false;
+
+  etag(bucket: string, key: string): string {
+    const body = this.getObject(bucket, key)?.body ?? Buffer.alloc(0);
+    return `"${createHash('md5').update(this.opaqueEtags ? 'opaque' : body).digest('hex')}"`;
+  }
 
   createBucket(bucket: string): void {
     if (!this.buckets.has(bucket)) this.buckets.set(bucket, new Map());
@@ -102,7 +113,7 @@ export class MemoryS3 {
             Contents: page.map((key) => ({
               Key: key,
               Size: this.getObject(bucket, key)?.body.length ?? 0,
-              ETag: '"mock"',
+              ETag: this.etag(bucket, key),
               StorageClass: 'STANDARD' as const,
               LastModified: new Date(0),
             })),
@@ -165,7 +176,7 @@ export function mockS3(...buckets: string[]): MockedS3 {
       Body: Readable.from([object.body]),
       ContentLength: object.body.length,
       ContentType: object.contentType,
-      ETag: '"mock"',
+      ETag: s3.etag(input.Bucket ?? '', input.Key ?? ''),
     };
   });
   stub.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => s3.listObjectsV2(input));
