@@ -5,14 +5,13 @@ import type { Logger } from '../common/logger.js';
 import { MetaProcess } from '../common/meta-process.js';
 import type { S3BucketConnector } from '../common/s3.js';
 import { strftime } from '../common/strftime.js';
-import type { XetraSourceConfig, XetraTargetConfig } from '../config/schema.js';
+import { DEFAULT_DOWNLOAD_CONCURRENCY, type XetraSourceConfig, type XetraTargetConfig } from '../config/schema.js';
 import { DailyAggregator } from '../report/instrument-day.js';
 import { computeReport1, type Report1 } from '../report/report1.js';
 import { openFoldPool, type FoldPool } from './fold-pool.js';
 import type { PartialFold } from './object-fold.js';
 import type { FoldCounts, RejectedRow } from './source-rows.js';
 
-const DEFAULT_CONCURRENCY = 8;
 /** Below this many objects, starting threads costs more than it saves. */
 const MIN_KEYS_FOR_WORKERS = 8;
 
@@ -84,7 +83,7 @@ export class XetraETL {
    * order, so the outcome is the same as one sequential pass.
    */
   async extract(): Promise<Extracted> {
-    const { logger, signal, concurrency = DEFAULT_CONCURRENCY, workers = 'auto' } = this.deps;
+    const { logger, signal, concurrency = DEFAULT_DOWNLOAD_CONCURRENCY, workers = 'auto' } = this.deps;
     logger.info('Extracting Xetra source files started...');
     const keys = await this.sourceKeys();
     const days = new DailyAggregator();
