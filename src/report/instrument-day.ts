@@ -99,6 +99,7 @@ export class DailyAggregator {
     return { count: this.count, numbers: this.numbers, ints: this.ints, isinBytes: this.isinBytes, dates: this.dates, longTimes: [...this.longTimes] };
   }
 
+  /** A copy of the days as columns, for the report. */
   columns(): DayColumns {
     const { count, numbers: n, ints } = this;
     const field = (at: number): Float64Array => Float64Array.from({ length: count }, (_, day) => n[day * NUMBERS + at] ?? NaN);

@@ -6,7 +6,6 @@ import { roundHalfEven } from './rounding.js';
  * row objects, because a long window has hundreds of thousands of rows.
  */
 export interface Report1 {
-  readonly rows: number;
   readonly isin: readonly string[];
   readonly date: readonly string[];
   readonly openingPrice: Float64Array;
@@ -31,7 +30,6 @@ export function computeReport1(days: DayColumns, extractDate: string): Report1 {
   const reported = (day: number): boolean => (days.date[day] ?? '') >= extractDate;
   const rows = sorted.reduce((count, day) => count + (reported(day) ? 1 : 0), 0);
   const report = {
-    rows,
     isin: new Array<string>(rows),
     date: new Array<string>(rows),
     openingPrice: new Float64Array(rows),
