@@ -4,6 +4,7 @@ import type { Frame } from '../common/frame.js';
 import type { Logger } from '../common/logger.js';
 import { MetaProcess } from '../common/meta-process.js';
 import type { S3BucketConnector } from '../common/s3.js';
+import { inOrder } from '../common/in-order.js';
 import { strftime } from '../common/strftime.js';
 import { DEFAULT_DOWNLOAD_CONCURRENCY, type XetraSourceConfig, type XetraTargetConfig } from '../config/schema.js';
 import { DailyAggregator } from '../report/instrument-day.js';
@@ -12,6 +13,8 @@ import { openFoldPool, type FoldPool } from './fold-pool.js';
 import type { PartialFold } from './object-fold.js';
 import type { FoldCounts, RejectedRow } from './source-rows.js';
 
+/** Date prefixes listed at once. */
+const LISTINGS_AT_ONCE = 8;
 /** Below this many objects, starting threads costs more than it saves. */
 const MIN_KEYS_FOR_WORKERS = 8;
 
@@ -100,15 +103,7 @@ export class XetraETL {
     // Skip mode parses on the main thread, where the rejected rows are kept.
     const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS || this.srcArgs.bad_rows === 'skip' ? 0 : workers);
     try {
-      const inFlight: Promise<PartialFold>[] = [];
-      for (const key of keys) {
-        signal?.throwIfAborted();
-        const fold = this.foldObject(key, pool);
-        fold.catch(() => undefined); // awaited in order below; this only keeps a later failure from going unhandled meanwhile
-        inFlight.push(fold);
-        if (inFlight.length >= concurrency) absorb(await (inFlight.shift() as Promise<PartialFold>));
-      }
-      for (const fold of inFlight) absorb(await fold);
+      await inOrder(keys, concurrency, (key) => this.foldObject(key, pool), absorb, signal);
     } finally {
       await pool.close();
     }
@@ -116,15 +111,20 @@ export class XetraETL {
     return { days, ...totals, rejects };
   }
 
-  /** Every source key of the date list, in order; zero-byte "folder" objects (which crashed the original) are skipped. */
+  /**
+   * Every source key of the date list, in order; zero-byte "folder" objects (which crashed the original) are
+   * skipped. Several dates are listed at once: one after another, the listings of a week held back the first
+   * download by 0.1–0.2 s on a loopback server, and of a year's backfill by a request's latency 365 times.
+   */
   private async sourceKeys(): Promise<string[]> {
     const keys: string[] = [];
-    for (const date of this.extractDateList) {
-      for (const key of await this.src.listFilesInPrefix(date)) {
+    const take = (listed: readonly string[]): void => {
+      for (const key of listed) {
         if (key.endsWith('/')) this.deps.logger.warn(`Skipping folder marker ${this.src.location}/${key}`);
         else keys.push(key);
       }
-    }
+    };
+    await inOrder(this.extractDateList, LISTINGS_AT_ONCE, (date) => this.src.listFilesInPrefix(date), take, this.deps.signal);
     return keys;
   }
 
