@@ -94,6 +94,16 @@ export class DailyAggregator {
     return this.count;
   }
 
+  /** Forgets every day but keeps the arrays, so the next object folds without allocating them again. */
+  clear(): void {
+    this.count = 0;
+    this.isinBytesUsed = 0;
+    this.slots.fill(0);
+    this.dates.length = 0;
+    this.dateIds.clear();
+    this.longTimes.clear();
+  }
+
   /** The arrays as they are (a view: valid until this aggregator changes); `merge` reads this. */
   view(): DaysSnapshot {
     return { count: this.count, numbers: this.numbers, ints: this.ints, isinBytes: this.isinBytes, dates: this.dates, longTimes: [...this.longTimes] };

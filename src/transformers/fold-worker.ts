@@ -1,33 +1,41 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { XetraSourceConfig } from '../config/schema.js';
-import { compactSnapshot } from '../report/instrument-day.js';
+import { compactSnapshot, DailyAggregator } from '../report/instrument-day.js';
 import { readLocalFileSync } from '../storage/local-store.js';
 import type { FoldReply, FoldRequest } from './fold-pool.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
 
 /** A fold worker: parses the objects the main thread streams to it, or local files it reads itself, one ObjectFold per job. */
 const source = workerData as XetraSourceConfig;
-const jobs = new Map<number, ObjectFold | undefined>();
+const jobs = new Map<number, { fold: ObjectFold; days: DailyAggregator } | undefined>();
 /** One read buffer for every local file: the parser copies what it keeps, and fresh buffers cost page faults. */
 const readBuffer = Buffer.allocUnsafe(1 << 16);
+/**
+ * Aggregators whose days were sent: the next objects fold into their arrays. A fresh one per object was
+ * ~190 KiB of garbage each, header-only hours included (3,336 objects at 20 M rows); reusing them lowered
+ * that run's peak RSS by about 20 MiB.
+ */
+const spare: DailyAggregator[] = [];
 
 parentPort?.on('message', (request: FoldRequest) => {
   const { id } = request;
   try {
     if (request.type === 'file') {
-      finish(id, foldFile(request.where, request.file));
+      const days = spare.pop() ?? new DailyAggregator();
+      finish(id, foldFile(request.where, request.file, days), days);
       return;
     }
-    const fold = jobs.get(id);
+    const job = jobs.get(id);
     if (request.type === 'begin') {
-      jobs.set(id, new ObjectFold(request.where, source));
-    } else if (fold === undefined) {
+      const days = spare.pop() ?? new DailyAggregator();
+      jobs.set(id, { fold: new ObjectFold(request.where, source, days), days });
+    } else if (job === undefined) {
       if (request.type === 'end') jobs.delete(id); // the job failed earlier and was answered then
     } else if (request.type === 'chunk') {
-      fold.push(request.chunk);
+      job.fold.push(request.chunk);
     } else {
       jobs.delete(id);
-      finish(id, fold.end());
+      finish(id, job.fold.end(), job.days);
     }
   } catch (error) {
     if (request.type === 'chunk') jobs.set(id, undefined);
@@ -35,19 +43,29 @@ parentPort?.on('message', (request: FoldRequest) => {
   }
 });
 
-/** Replies with the fold's instrument-days, handing their arrays over, or that the object was gone. */
-function finish(id: number, fold: PartialFold | undefined): void {
+/**
+ * Replies with the fold's instrument-days, handing over copies of their arrays, or that the object was
+ * gone; the aggregator is then free for the next object.
+ */
+function finish(id: number, fold: PartialFold | undefined, aggregator: DailyAggregator): void {
   if (fold === undefined) {
+    release(aggregator);
     reply({ id, ok: true, gone: true });
     return;
   }
   const days = compactSnapshot(fold.days);
+  release(aggregator);
   reply({ id, ok: true, days, rows: fold.rows, dropped: fold.dropped, sawHeader: fold.sawHeader }, [days.numbers.buffer, days.ints.buffer, days.isinBytes.buffer]);
 }
 
+function release(aggregator: DailyAggregator): void {
+  aggregator.clear();
+  spare.push(aggregator);
+}
+
 /** Folds a local file read here; undefined when it is gone. */
-function foldFile(where: string, file: string): PartialFold | undefined {
-  const fold = new ObjectFold(where, source);
+function foldFile(where: string, file: string, days: DailyAggregator): PartialFold | undefined {
+  const fold = new ObjectFold(where, source, days);
   return readLocalFileSync(file, where, readBuffer, (chunk) => { fold.push(chunk); }) ? fold.end() : undefined;
 }
 

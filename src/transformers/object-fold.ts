@@ -15,7 +15,6 @@ export interface PartialFold extends FoldCounts {
 
 /** Folds the bytes of one source object, chunk by chunk, into its own instrument-days. */
 export class ObjectFold {
-  private readonly days = new DailyAggregator();
   private readonly counts: FoldCounts = { rows: 0, dropped: 0 };
   private readonly rejects: RejectedRow[] = [];
   private readonly folder;
@@ -24,6 +23,8 @@ export class ObjectFold {
   constructor(
     private readonly where: string,
     source: XetraSourceConfig,
+    /** Empty; a parsing thread passes one it reuses. */
+    private readonly days = new DailyAggregator(),
   ) {
     this.folder = sourceRowFolder(where, source, this.days, this.counts, this.rejects);
     this.parser = new CsvParser(this.folder, this.folder.fast);

@@ -30,4 +30,26 @@ describe('Parquet report writer', () => {
       { ISIN: 'DE0007164600', daily_traded_volume: 9007199254740991n },
     ]);
   });
+
+  it('writes a report longer than a row group with every value in place, group boundaries included', async () => {
+    const rows = 40_000; // three row groups of at most 16,384 rows
+    const isin = Array.from({ length: rows }, (_, i) => `DE${String(i % 997).padStart(10, '0')}`);
+    const date = Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? null : `2021-04-${String((i % 28) + 1).padStart(2, '0')}`));
+    const change = Float64Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? NaN : i % 11 === 0 ? -0 : i / 8));
+    const volume = Float64Array.from({ length: rows }, (_, i) => i * 1_000_003);
+    const bytes = await frameToParquet({
+      columns: [
+        { name: 'isin', type: 'string', values: isin },
+        { name: 'date', type: 'string', values: date },
+        { name: 'change', type: 'double', values: change },
+        { name: 'volume', type: 'int64', values: volume },
+      ],
+    });
+    const content = await readParquet(bytes);
+    expect(content.numRows).toBe(BigInt(rows));
+    expect(content.rows.map((r) => r.isin)).toEqual(isin);
+    expect(content.rows.map((r) => r.date)).toEqual(date);
+    expect(content.rows.map((r) => r.change)).toStrictEqual(Array.from(change, (v) => (Number.isNaN(v) ? null : v)));
+    expect(content.rows.map((r) => r.volume)).toEqual(Array.from(volume, (v) => BigInt(v)));
+  });
 });
