@@ -6,6 +6,7 @@ import { SourceDataError, StorageError, XetraEtlError } from '../common/errors.j
 import type { XetraSourceConfig } from '../config/schema.js';
 import type { DaysSnapshot } from '../report/instrument-day.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
+import type { RejectedRow } from './source-rows.js';
 
 /** One source object being folded: feed it the object's chunks in order, then wait for the result. */
 export interface FoldJob {
@@ -29,7 +30,7 @@ export type FoldRequest =
   | { type: 'chunk'; id: number; chunk: Uint8Array }
   | { type: 'end'; id: number }
   | { type: 'file'; id: number; where: string; file: string };
-export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number } | { ok: true; gone: true } | { ok: false; name: string; message: string }) & { id: number };
+export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number; rejects?: readonly RejectedRow[] } | { ok: true; gone: true } | { ok: false; name: string; message: string }) & { id: number };
 
 /** The bundled worker: dist/ holds it next to the code of this module (scripts/build.mjs). */
 const BUNDLED_WORKER = new URL('./fold-worker.js', import.meta.url);

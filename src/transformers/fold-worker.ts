@@ -55,7 +55,7 @@ function finish(id: number, fold: PartialFold | undefined, aggregator: DailyAggr
   }
   const days = compactSnapshot(fold.days);
   release(aggregator);
-  reply({ id, ok: true, days, rows: fold.rows, dropped: fold.dropped, sawHeader: fold.sawHeader }, [days.numbers.buffer, days.ints.buffer, days.isinBytes.buffer]);
+  reply({ id, ok: true, days, rows: fold.rows, dropped: fold.dropped, sawHeader: fold.sawHeader, ...(fold.rejects?.length ? { rejects: fold.rejects } : {}) }, [days.numbers.buffer, days.ints.buffer, days.isinBytes.buffer]);
 }
 
 function release(aggregator: DailyAggregator): void {

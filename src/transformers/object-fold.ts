@@ -9,7 +9,7 @@ export interface PartialFold extends FoldCounts {
   /** Its instrument-days, for DailyAggregator.merge. */
   readonly days: DaysSnapshot;
   readonly sawHeader: boolean;
-  /** Rows skipped in skip mode (`source.bad_rows: skip`, which parses on the main thread). */
+  /** Rows skipped in skip mode (`source.bad_rows: skip`). */
   readonly rejects?: readonly RejectedRow[];
 }
 

@@ -100,8 +100,7 @@ export class XetraETL {
       totals.dropped += fold.dropped;
       if (fold.rows === 0) totals.headerOnlyFiles += 1;
     };
-    // Skip mode parses on the main thread, where the rejected rows are kept.
-    const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS || this.srcArgs.bad_rows === 'skip' ? 0 : workers);
+    const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS ? 0 : workers);
     try {
       await inOrder(keys, concurrency, (key) => this.foldObject(key, pool), absorb, signal);
     } finally {

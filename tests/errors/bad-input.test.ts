@@ -277,6 +277,28 @@ describe('unreadable source rows: fail by default, skip on request (source.bad_r
     expect(result.stdout).toMatch(/^ {2}rows read: {7}4 \(0 dropped for empty values\)\n {2}rows rejected: {3}2 \(source\.bad_rows: skip\), written to file:\S+\/report1\/xetra_daily_report1_\d{8}_\d{6}\.rejects\.csv$/m);
   });
 
+  it('skip mode on the parsing threads (many objects, built CLI): every rejected row, in key order, and the report of the good ones', async () => {
+    await ensureBuilt();
+    const hours = ['07', '08', '09', '10', '11', '12', '13', '14', '15'];
+    const files = Object.fromEntries(
+      hours.map((hour) => {
+        const good = GOOD.replace('07:00', `${hour}:00`);
+        const rows = ['08', '11', '15'].includes(hour) ? [good, badPrice.replace('07:01', `${hour}:01`)] : [good];
+        return [`2017-07-24/2017-07-24_BINS_XETR${hour}.csv`, `${HEADER}\n${rows.join('\n')}\n`];
+      }),
+    );
+    const ws = await skipping(files);
+    const result = await runCli([ws.configPath, '--today', '2017-07-24']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}rows read: {7}12 \(0 dropped for empty values\)\n {2}rows rejected: {3}3 /m);
+    const keys = await ws.targetKeys();
+    const rejectsKey = keys.find((key) => key.endsWith('.rejects.csv')) ?? 'missing';
+    const lines = (await readFile(path.join(ws.trgDir, rejectsKey), 'utf8')).trim().split('\n').slice(1);
+    expect(lines.map((line) => line.split(',').slice(0, 2).join(','))).toEqual(['08', '11', '15'].map((hour) => `file:${ws.srcDir}/2017-07-24/2017-07-24_BINS_XETR${hour}.csv,3`));
+    const reportKey = rejectsKey.replace(/rejects\.csv$/, 'parquet');
+    expect((await readParquet(await readFile(path.join(ws.trgDir, reportKey)))).rows).toEqual([{ ...SAP_ROW, daily_traded_volume: 900n }]);
+  });
+
   it('skip mode still fails on a header without a configured column, and on CSV that cannot be parsed on (an unterminated quote)', async () => {
     const header = HEADER.replace(',TradedVolume', '');
     await expectFailure(await skipping({ [KEY]: `${header}\n${GOOD.replace(/,100,3$/, ',3')}\n` }), SourceDataError, /line 1: the header has no column 'TradedVolume'/);

@@ -94,4 +94,19 @@ describe('parsing threads reading local files', () => {
     await expect(failure).rejects.toMatchObject({ name: 'SourceDataError' });
     await expect(failure).rejects.toThrow("file:/bucket/bad.csv: line 4: column StartPrice has 'abc', which is not a number; fix or remove the row");
   });
+
+  it('in skip mode (source.bad_rows: skip), hand back the rejected rows with their object, line and reason', async () => {
+    const skipping = openFoldPool({ ...XETRA_SOURCE, bad_rows: 'skip' }, 1, pathToFileURL(path.join(repoRoot, 'dist/fold-worker.js')));
+    try {
+      const file = path.join(dir, 'skip.csv');
+      await writeFile(file, `${sourceFile(3)}"DE0000000001","X","N","Common stock","EUR",1,2017-07-24,09:05,abc,1,1,1,1,1\n${sourceFile(2).slice(HEADER.length)}`);
+      const fold = await skipping.foldLocalFile?.('file:/bucket/skip.csv', file);
+      expect({ rows: fold?.rows, rejects: fold?.rejects }).toEqual({
+        rows: 6,
+        rejects: [{ where: 'file:/bucket/skip.csv', line: 5, reason: "line 5: column StartPrice has 'abc', which is not a number; fix or remove the row", fields: ['DE0000000001', 'X', 'N', 'Common stock', 'EUR', '1', '2017-07-24', '09:05', 'abc', '1', '1', '1', '1', '1'] }],
+      });
+    } finally {
+      await skipping.close();
+    }
+  });
 });
