@@ -1,6 +1,6 @@
 import { S3FileTypes } from './constants.js';
 import { asSourceError, SourceDataError, StorageError, WrongFormatError, XetraEtlError } from './errors.js';
-import { isEmpty, type Column, type Frame } from './frame.js';
+import { isEmpty, whole, type Column, type Frame, type SlicedFrame } from './frame.js';
 import { IdenticalObjects } from './identical-objects.js';
 import type { Logger } from './logger.js';
 import { CsvParser, type RecordHandler } from '../formats/csv-parser.js';
@@ -124,7 +124,7 @@ export class S3BucketConnector {
    * Writes `frame` as CSV or Parquet. An empty frame writes nothing and returns undefined, before
    * the format is checked, as in the original.
    */
-  async writeFrameToS3(frame: Frame, key: string, fileFormat: string, signal?: AbortSignal): Promise<true | undefined> {
+  async writeFrameToS3(frame: Frame | SlicedFrame, key: string, fileFormat: string, signal?: AbortSignal): Promise<true | undefined> {
     if (isEmpty(frame)) {
       this.logger.info('The dataframe is empty! No file will be written!');
       return undefined;
@@ -132,7 +132,7 @@ export class S3BucketConnector {
     let body: Uint8Array;
     let contentType: string;
     if (fileFormat === S3FileTypes.CSV) {
-      body = Buffer.from(frameToCsv(frame), 'utf8');
+      body = Buffer.from(frameToCsv(whole(frame)), 'utf8');
       contentType = 'text/csv; charset=utf-8';
     } else if (fileFormat === S3FileTypes.PARQUET) {
       body = await frameToParquet(frame);

@@ -17,6 +17,12 @@ export interface Report1 {
   readonly changePrevClosing: Float64Array;
 }
 
+/** The days the report lists, in its order, and for each the instrument's previous day in the window (-1: none). */
+export interface Report1Plan {
+  readonly order: Int32Array;
+  readonly previous: Int32Array;
+}
+
 /**
  * The original's `transform_report1` after its row-level steps, quirks kept:
  * - the change compares each day's *opening* price with the opening price of the instrument's
@@ -26,9 +32,31 @@ export interface Report1 {
  * - rows are sorted by ISIN, then Date.
  */
 export function computeReport1(days: DayColumns, extractDate: string): Report1 {
+  const plan = planReport1(days, extractDate);
+  return report1Rows(days, plan, 0, plan.order.length);
+}
+
+/** Which days the report lists and in what order: all a slice of its rows needs (report1Rows). */
+export function planReport1(days: DayColumns, extractDate: string): Report1Plan {
   const sorted = sortByIsinAndDate(days);
   const reported = (day: number): boolean => (days.date[day] ?? '') >= extractDate;
   const rows = sorted.reduce((count, day) => count + (reported(day) ? 1 : 0), 0);
+  const plan = { order: new Int32Array(rows), previous: new Int32Array(rows) };
+  let row = 0;
+  sorted.forEach((day, at) => {
+    if (!reported(day)) return;
+    // The previous day in the window counts even when it is before the extract date.
+    const before = at > 0 ? (sorted[at - 1] ?? 0) : -1;
+    plan.order[row] = day;
+    plan.previous[row] = before >= 0 && days.isin[before] === days.isin[day] ? before : -1;
+    row += 1;
+  });
+  return plan;
+}
+
+/** Rows [start, end) of the report: a long report is written a slice at a time and never exists whole. */
+export function report1Rows(days: DayColumns, plan: Report1Plan, start: number, end: number): Report1 {
+  const rows = end - start;
   const report = {
     isin: new Array<string>(rows),
     date: new Array<string>(rows),
@@ -39,12 +67,10 @@ export function computeReport1(days: DayColumns, extractDate: string): Report1 {
     dailyTradedVolume: new Float64Array(rows),
     changePrevClosing: new Float64Array(rows),
   };
-  let row = 0;
-  sorted.forEach((day, at) => {
-    if (!reported(day)) return;
-    // The previous day in the window counts even when it is before the extract date.
-    const before = at > 0 ? (sorted[at - 1] ?? 0) : -1;
-    const prev = before >= 0 && days.isin[before] === days.isin[day] ? (days.openPrice[before] ?? NaN) : undefined;
+  for (let row = 0; row < rows; row++) {
+    const day = plan.order[start + row] ?? 0;
+    const before = plan.previous[start + row] ?? -1;
+    const prev = before >= 0 ? (days.openPrice[before] ?? NaN) : undefined;
     const open = days.openPrice[day] ?? NaN;
     report.isin[row] = days.isin[day] ?? '';
     report.date[row] = days.date[day] ?? '';
@@ -54,8 +80,7 @@ export function computeReport1(days: DayColumns, extractDate: string): Report1 {
     report.maximumPrice[row] = roundHalfEven(days.maxPrice[day] ?? NaN);
     report.dailyTradedVolume[row] = days.tradedVolume[day] ?? NaN;
     report.changePrevClosing[row] = prev === undefined ? NaN : roundHalfEven(((open - prev) / prev) * 100);
-    row += 1;
-  });
+  }
   return report;
 }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import { SourceDataError } from '../common/errors.js';
-import type { Frame } from '../common/frame.js';
+import { rowCount, whole, type Frame, type SlicedFrame } from '../common/frame.js';
 import type { Logger } from '../common/logger.js';
 import { MetaProcess } from '../common/meta-process.js';
 import type { S3BucketConnector } from '../common/s3.js';
@@ -8,7 +8,7 @@ import { inOrder } from '../common/in-order.js';
 import { strftime } from '../common/strftime.js';
 import { DEFAULT_DOWNLOAD_CONCURRENCY, type XetraSourceConfig, type XetraTargetConfig } from '../config/schema.js';
 import { DailyAggregator } from '../report/instrument-day.js';
-import { computeReport1, type Report1 } from '../report/report1.js';
+import { planReport1, report1Rows, type Report1 } from '../report/report1.js';
 import { openFoldPool, type FoldPool } from './fold-pool.js';
 import type { PartialFold } from './object-fold.js';
 import type { FoldCounts, RejectedRow } from './source-rows.js';
@@ -150,26 +150,35 @@ export class XetraETL {
 
   /** The report frame, with the target's column names; empty when nothing was read. */
   transformReport1(extracted: Extracted): Frame {
+    return whole(this.reportSlices(extracted));
+  }
+
+  /**
+   * The report as slices of rows: sorted and filtered here, each slice's rows computed when it is written,
+   * so a long report never exists whole next to its Parquet encoding.
+   */
+  private reportSlices(extracted: Extracted): Frame | SlicedFrame {
     const { logger } = this.deps;
     if (extracted.rows === 0) {
       logger.info('The dataframe is empty. No transformations will be applied.');
       return { columns: [] };
     }
     logger.info('Applying transformations to Xetra source data for report 1 started...');
-    const report = computeReport1(extracted.days.columns(), this.extractDate);
+    const days = extracted.days.columns();
+    const plan = planReport1(days, this.extractDate);
     logger.info('Applying transformations to Xetra source data finished...');
-    return this.toFrame(report);
+    return { rows: plan.order.length, slice: (start, end) => this.toFrame(report1Rows(days, plan, start, end)) };
   }
 
   /**
    * Writes the report, then records the dates in the meta file: never the other way round. Once the
    * report is written the meta update runs even when the run is being stopped, so the two agree.
    */
-  async load(frame: Frame, rejects: readonly RejectedRow[] = []): Promise<Loaded> {
+  async load(frame: Frame | SlicedFrame, rejects: readonly RejectedRow[] = []): Promise<Loaded> {
     const { logger, clock, signal } = this.deps;
     signal?.throwIfAborted();
     const key = `${this.trgArgs.trg_key}${strftime(clock.now(), this.trgArgs.trg_key_date_format)}.${this.trgArgs.trg_format}`;
-    const journal = (frame.columns[0]?.values.length ?? 0) > 0 ? this.deps.journal : undefined;
+    const journal = rowCount(frame) > 0 ? this.deps.journal : undefined;
     await journal?.begin(key, this.metaUpdateList);
     const written = await this.trg.writeFrameToS3(frame, key, this.trgArgs.trg_format, signal);
     logger.info('Xetra target data successfully written.');
@@ -181,7 +190,7 @@ export class XetraETL {
     await this.meta.updateMetaFile(this.metaUpdateList);
     await journal?.end();
     logger.info('Xetra meta file successfully updated.');
-    return { reportKey: written ? key : undefined, reportRows: frame.columns[0]?.values.length ?? 0, rejectsKey };
+    return { reportKey: written ? key : undefined, reportRows: rowCount(frame), rejectsKey };
   }
 
   async etlReport1(): Promise<Report1Run> {
@@ -189,10 +198,10 @@ export class XetraETL {
     return { ...summary, ...(await this.load(frame, summary.rejects)) };
   }
 
-  /** The days are let go once the report is computed: the write can use their memory. */
-  private async extractAndTransform(): Promise<{ frame: Frame; summary: Omit<Report1Run, keyof Loaded> }> {
+  /** The aggregator is let go once the days are copied out for the report: the write can use its memory. */
+  private async extractAndTransform(): Promise<{ frame: Frame | SlicedFrame; summary: Omit<Report1Run, keyof Loaded> }> {
     const { days, ...counts } = await this.extract();
-    return { frame: this.transformReport1({ days, ...counts }), summary: { ...counts, instrumentDays: days.size } };
+    return { frame: this.reportSlices({ days, ...counts }), summary: { ...counts, instrumentDays: days.size } };
   }
 
   private toFrame(report: Report1): Frame {

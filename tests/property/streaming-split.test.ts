@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CsvParser } from '../../src/formats/csv-parser.js';
 import { DailyAggregator, type InstrumentDayWithTimes } from '../../src/report/instrument-day.js';
-import { computeReport1 } from '../../src/report/report1.js';
+import { computeReport1, planReport1, report1Rows, type Report1 } from '../../src/report/report1.js';
 import { sourceRowFolder, type FoldCounts } from '../../src/transformers/source-rows.js';
 import { XETRA_HEADER, XETRA_SOURCE } from '../support/xetra-source.js';
 
@@ -177,6 +177,32 @@ describe('DailyAggregator: any file split gives the same days and report', () =>
         expect(canonical(oneGo.valuesWithTimes())).toStrictEqual(naiveDays(rows));
       }),
       { numRuns: 2_000 },
+    );
+  });
+
+  it('the report built in slices of rows, cut anywhere (also between an instrument\'s days), equals the report built whole', () => {
+    fc.assert(
+      fc.property(splitRows, fc.uniqueArray(fc.nat(), { maxLength: 6 }), ({ rows, extractDate }, cutSeeds) => {
+        const days = new DailyAggregator();
+        for (const r of rows) days.add(r.isin, r.date, r.time, r.start, r.min, r.max, r.volume);
+        const columns = days.columns();
+        const plan = planReport1(columns, extractDate);
+        const total = plan.order.length;
+        const cuts = [...new Set(cutSeeds.map((seed) => seed % (total + 1)))].sort((a, b) => a - b);
+        const slices = [0, ...cuts, total].slice(1).map((end, i, ends) => report1Rows(columns, plan, i === 0 ? 0 : (ends[i - 1] ?? 0), end));
+        const joined: Report1 = {
+          isin: slices.flatMap((slice) => slice.isin),
+          date: slices.flatMap((slice) => slice.date),
+          openingPrice: Float64Array.from(slices.flatMap((slice) => [...slice.openingPrice])),
+          closingPrice: Float64Array.from(slices.flatMap((slice) => [...slice.closingPrice])),
+          minimumPrice: Float64Array.from(slices.flatMap((slice) => [...slice.minimumPrice])),
+          maximumPrice: Float64Array.from(slices.flatMap((slice) => [...slice.maximumPrice])),
+          dailyTradedVolume: Float64Array.from(slices.flatMap((slice) => [...slice.dailyTradedVolume])),
+          changePrevClosing: Float64Array.from(slices.flatMap((slice) => [...slice.changePrevClosing])),
+        };
+        expect(joined).toStrictEqual(computeReport1(columns, extractDate));
+      }),
+      { numRuns: 1_000 },
     );
   });
 });
