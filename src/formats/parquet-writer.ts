@@ -33,8 +33,8 @@ const ROW_GROUP_ROWS = 16_384;
 /**
  * What the writer leaves behind from each row group lives long enough to reach V8's old generation, which is
  * collected only when the heap reaches its limit: writing a 244,114-row report took the process from 152 to
- * 215–223 MiB. A full collection every second group, from the fourth on and not after the last, held it at
- * 188–190 MiB, for 120–180 ms in all; a weekly report (one group) never pays for one.
+ * 215–231 MiB. A full collection every second group, from the fourth on and not after the last, held it at
+ * 189–193 MiB, for 120–180 ms in all; a weekly report (one group) never pays for one.
  */
 const COLLECT_AFTER_GROUPS = 4;
 const COLLECT_EVERY_GROUPS = 2;
