@@ -20,6 +20,10 @@ RUN npm run build
 
 FROM node:24.21.0-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# glibc gives each thread its own malloc arena, and the parsing threads' freed buffers stay spread over them:
+# two arenas took a 19 M-row run's peak from 231-234 to 206-207 MiB from S3 (188-195 to 174-176 from local files),
+# at the same speed.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund --ignore-scripts \

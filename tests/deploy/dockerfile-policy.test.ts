@@ -43,6 +43,7 @@ const BROKEN: readonly Broken[] = [
   { why: 'dev dependencies in the runtime', rule: 'runtime-deps', message: /must install with `npm ci --omit=dev`/, dockerfile: swap('npm ci --omit=dev', 'npm ci') },
   { why: 'npm install in the runtime', rule: 'runtime-deps', message: /use npm ci \(the lock file\), not npm install/, dockerfile: swap('npm ci --omit=dev', 'npm install --omit=dev') },
   { why: 'no NODE_ENV', rule: 'node-env-production', message: /ENV NODE_ENV=production/, dockerfile: swap('ENV NODE_ENV=production\n', '') },
+  { why: 'one malloc arena per thread', rule: 'malloc-arenas', message: /ENV MALLOC_ARENA_MAX=2/, dockerfile: swap('ENV MALLOC_ARENA_MAX=2\n', '') },
   { why: 'root (no USER), as the original', rule: 'non-root-user', message: /must end as USER node .* not root \(no USER\)/, dockerfile: swap('USER node\n', '') },
   { why: 'USER root', rule: 'non-root-user', message: /not root/, dockerfile: swap('USER node\n', 'USER root\n') },
   { why: 'a COPY after USER', rule: 'non-root-user', message: /after every RUN and COPY/, dockerfile: swap('USER node\n', 'USER node\nCOPY configs/prod.yml /config/other.yml\n') },

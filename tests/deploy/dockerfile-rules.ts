@@ -97,6 +97,10 @@ export const DOCKERFILE_RULES: Readonly<Record<string, (d: ParsedDockerfile, doc
     const envs = of(d.stages.at(-1), 'ENV').map(text);
     return envs.some((e) => /^NODE_ENV[= ]production$/.test(e.trim())) ? [] : ['the runtime stage must set ENV NODE_ENV=production'];
   },
+  'malloc-arenas': (d) => {
+    const envs = of(d.stages.at(-1), 'ENV').map(text);
+    return envs.some((e) => /^MALLOC_ARENA_MAX[= ]2$/.test(e.trim())) ? [] : ['the runtime stage must set ENV MALLOC_ARENA_MAX=2 (docs/runbook.md, resources)'];
+  },
   'non-root-user': (d) => {
     const last = d.stages.at(-1);
     const users = of(last, 'USER').map(text);
