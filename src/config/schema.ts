@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { S3FileTypes } from '../common/constants.js';
 import { parseIsoDate } from '../common/dates.js';
 import { unsupportedDirectives } from '../common/strftime.js';
