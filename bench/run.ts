@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: xetra-etl end to end on local files (`file:`) and against a loopback S3 server, and DuckDB
  * computing the same report from the same local files, on seeded synthetic Xetra data (bench/generate.ts).
- * Contenders alternate, one warm-up round then `--runs` measured rounds; each run is its own process, measured
+ * Contenders alternate (each round starting with the next one), one warm-up round then `--runs` measured rounds; each run is its own process, measured
  * from outside (wall clock, peak RSS from GNU time). The first report of each contender is compared cell by cell,
  * bit for bit, with DuckDB's. Prints the table and writes it to bench/results/<date>.md and latest.md.
  *
@@ -143,7 +143,9 @@ async function benchSize(data: Dataset, duckdbScript: string, s3: S3TestServer |
   const record = (name: string, sample: Sample): void => void samples.set(name, [...(samples.get(name) ?? []), sample]);
   const reports = new Map<string, Table>();
   for (let round = 0; round < warmups + runs; round++) {
-    for (const contender of list) {
+    // Each round starts with the next contender, so none always runs right after the same one (the loopback
+    // server's own work, say, would otherwise always fall on the same neighbour).
+    for (const contender of [...list.slice(round % list.length), ...list.slice(0, round % list.length)]) {
       const { command, env } = await contender.prepare(round);
       const sample = await measure(command, { cwd: repoRoot, ...(env ? { env } : {}) });
       log(`${data.spec.name} ${round < warmups ? 'warm-up' : `run ${round - warmups + 1}/${runs}`}: ${contender.name} ${sample.seconds.toFixed(2)} s, ${sample.peakMiB.toFixed(0)} MiB`);
@@ -167,6 +169,12 @@ function render(results: readonly SizeResult[], load: readonly [number, number])
   const mib = (bytes: number): number => bytes / 2 ** 20;
   const wall = (xs: readonly Sample[] = []): number => median(xs.map((x) => x.seconds));
   const rss = (xs: readonly Sample[] = []): number => (xs.length ? Math.max(...xs.map((x) => x.peakMiB)) : NaN);
+  // The ratio within each round, where both runs were seconds apart: the machine's speed drifts by up to half
+  // over minutes, which a ratio of medians over the whole run still feels.
+  const perRound = (a: readonly Sample[] = [], b: readonly Sample[] = []): string => {
+    const ratios = a.map((x, i) => x.seconds / (b[i]?.seconds ?? NaN)).filter(Number.isFinite);
+    return ratios.length ? `${n(median(ratios), 2)} (${n(Math.min(...ratios), 2)}–${n(Math.max(...ratios), 2)})` : '—';
+  };
   const git = (...a: string[]): string => spawnSync('git', a, { cwd: repoRoot, encoding: 'utf8' }).stdout.trim();
   const duckdb = (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/@duckdb/node-api/package.json'), 'utf8')) as { version: string }).version;
   const lines = [
@@ -175,7 +183,7 @@ function render(results: readonly SizeResult[], load: readonly [number, number])
     `${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, ${n(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, @duckdb/node-api ${duckdb}; ` +
       `xetra-etl at ${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' with uncommitted changes in src/' : ''}; ` +
       `load average ${n(load[0], 1)} at the start, ${n(load[1], 1)} at the end (other work on the machine inflates the times and their spread). ` +
-      `Seed ${seed}; ${runs} measured run(s) per contender after ${warmups} warm-up(s), alternating; every run a fresh process with a fresh target. ` +
+      `Seed ${seed}; ${runs} measured run(s) per contender after ${warmups} warm-up(s), alternating, each round starting with the next contender; every run a fresh process with a fresh target. ` +
       'Wall: median; peak RSS: the highest of the measured runs (GNU time); rows/s and MiB/s: source rows and CSV bytes over the median wall.',
     '',
     '| data | contender | median wall (s) | min–max (s) | rows/s | MiB/s | peak RSS (MiB) |',
@@ -189,13 +197,18 @@ function render(results: readonly SizeResult[], load: readonly [number, number])
   }
   lines.push(
     '',
-    '| data | source files | instrument-days reported | file: / DuckDB wall | file: / DuckDB statement | file: / DuckDB peak RSS | S3 / DuckDB wall | S3 / file: wall | same report as DuckDB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    'Ratios of the median walls, then the median (min–max) of the ratios within each round.',
+    '',
+    '| data | source files | instrument-days reported | file: / DuckDB wall | per round | file: / DuckDB statement | file: / DuckDB peak RSS | S3 / DuckDB wall | S3 / file: wall | per round | same report as DuckDB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   for (const { data, reportRows, samples, differences } of results) {
     const [local, s3, peer, statement] = [LOCAL, S3, DUCKDB, STATEMENT].map((name) => samples.get(name));
     const same = differences.length ? '**no**, see below' : 'yes, bit for bit';
-    lines.push(`| ${data.spec.name} | ${n(data.files)} | ${n(reportRows)} | ${n(wall(local) / wall(peer), 2)} | ${n(wall(local) / wall(statement), 2)} | ${n(rss(local) / rss(peer), 2)} | ${n(wall(s3) / wall(peer), 2)} | ${n(wall(s3) / wall(local), 2)} | ${same} |`);
+    lines.push(
+      `| ${data.spec.name} | ${n(data.files)} | ${n(reportRows)} | ${n(wall(local) / wall(peer), 2)} | ${perRound(local, peer)} | ${n(wall(local) / wall(statement), 2)} | ` +
+        `${n(rss(local) / rss(peer), 2)} | ${n(wall(s3) / wall(peer), 2)} | ${n(wall(s3) / wall(local), 2)} | ${perRound(s3, local)} | ${same} |`,
+    );
   }
   const differences = results.flatMap((r) => r.differences);
   if (differences.length) lines.push('', 'Differences from DuckDB\'s report:', '', ...differences.map((d) => `- ${d}`));
