@@ -59,7 +59,8 @@ export async function frameToParquet(frame: Frame | SlicedFrame): Promise<Uint8A
     if (groups >= COLLECT_AFTER_GROUPS && groups % COLLECT_EVERY_GROUPS === 0 && end < slices.rows) collectGarbage();
   }
   void parquet.finish();
-  return new Uint8Array(writer.getBuffer());
+  // The written bytes in place, not copied out (getBuffer): a 244,114-row report is 5.3 MiB.
+  return writer.getBytes();
 }
 
 function toSchemaElement(column: Column): SchemaElement {
