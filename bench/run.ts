@@ -3,7 +3,7 @@
  * computing the same report from the same local files, on seeded synthetic Xetra data (bench/generate.ts).
  * Contenders alternate (each round starting with the next one), one warm-up round then `--runs` measured rounds; each run is its own process, measured
  * from outside (wall clock, peak RSS from GNU time). The first report of each contender is compared cell by cell,
- * bit for bit, with DuckDB's. Prints the table and writes it to bench/results/<date>.md and latest.md.
+ * bit for bit, with DuckDB's. Prints the table, writes it to bench/results/latest.md and appends it to <date>.md.
  *
  *   npm run bench [-- --runs 5 --seed 1 --sizes 1m,4m --scale --with-pandas --skip-s3]
  *   npm run bench:smoke        (tiny data, one run each, parity checked, nothing written)
@@ -139,7 +139,8 @@ async function benchSize(data: Dataset, duckdbScript: string, s3: S3TestServer |
     log(`${data.spec.name}: seeded the loopback S3 server in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   const list = contenders(data, work, duckdbScript, s3, srcBucket);
-  const samples = new Map<string, Sample[]>();
+  // The table lists the contenders in this order, whichever ran first.
+  const samples = new Map<string, Sample[]>(list.flatMap((c) => [[c.name, []], ...(c.statementSeconds ? [[STATEMENT, []] as [string, Sample[]]] : [])]));
   const record = (name: string, sample: Sample): void => void samples.set(name, [...(samples.get(name) ?? []), sample]);
   const reports = new Map<string, Table>();
   for (let round = 0; round < warmups + runs; round++) {
@@ -237,6 +238,10 @@ process.stdout.write(`${table}\n`);
 if (!args.smoke) {
   const dir = path.join(repoRoot, 'bench/results');
   await mkdir(dir, { recursive: true });
-  for (const name of [`${new Date().toISOString().slice(0, 10)}.md`, 'latest.md']) await writeFile(path.join(dir, name), `${table}\n`);
+  await writeFile(path.join(dir, 'latest.md'), `${table}\n`);
+  // The day's file keeps every run of the day, newest last.
+  const day = path.join(dir, `${new Date().toISOString().slice(0, 10)}.md`);
+  const earlier = await readFile(day, 'utf8').catch(() => '');
+  await writeFile(day, earlier ? `${earlier}\n---\n\n${table}\n` : `${table}\n`);
 }
 if (results.some((r) => r.differences.length)) process.exitCode = 1;
