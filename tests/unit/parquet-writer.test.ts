@@ -32,7 +32,7 @@ describe('Parquet report writer', () => {
   });
 
   it('writes a report longer than a row group with every value in place, group boundaries included', async () => {
-    const rows = 90_000; // six row groups of at most 16,384 rows: garbage is collected after the fourth
+    const rows = 90_000; // six row groups of at most 16,384 rows: garbage is collected after the second to the fifth
     const isin = Array.from({ length: rows }, (_, i) => `DE${String(i % 997).padStart(10, '0')}`);
     const date = Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? null : `2021-04-${String((i % 28) + 1).padStart(2, '0')}`));
     const change = Float64Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? NaN : i % 11 === 0 ? -0 : i / 8));
