@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { ColumnSource, ParquetWriteOptions, SchemaElement } from 'hyparquet-writer';
-import { collectGarbage } from '../common/collect-garbage.js';
+import { collectGarbage } from '../common/v8-heap.js';
 import { sliced, type Column, type Frame, type SlicedFrame } from '../common/frame.js';
 
 // Started now, awaited at the first write: the library loads while the job reads its sources.

@@ -6,6 +6,7 @@ import { MetaProcess } from '../common/meta-process.js';
 import type { S3BucketConnector } from '../common/s3.js';
 import { inOrder } from '../common/in-order.js';
 import { strftime } from '../common/strftime.js';
+import { holdYoungGeneration } from '../common/v8-heap.js';
 import { DEFAULT_DOWNLOAD_CONCURRENCY, type XetraSourceConfig, type XetraTargetConfig } from '../config/schema.js';
 import { DailyAggregator } from '../report/instrument-day.js';
 import { planReport1, report1Rows, type Report1 } from '../report/report1.js';
@@ -164,6 +165,7 @@ export class XetraETL {
       return { columns: [] };
     }
     logger.info('Applying transformations to Xetra source data for report 1 started...');
+    holdYoungGeneration();
     const days = extracted.days.columns();
     const plan = planReport1(days, this.extractDate);
     logger.info('Applying transformations to Xetra source data finished...');
