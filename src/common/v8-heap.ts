@@ -34,8 +34,9 @@ function exposedGc(): (() => void) | null {
  * Keeps the young generation at the size it has now, for the rest of the process: V8 reads this flag each
  * time it would grow it. Writing a 244,114-row report otherwise grew it from 8 to 32 MiB, nearly all of it
  * resident (peak 183 MiB against 159–164 with the hold, at the same speed). Set at the start of the run
- * instead, it did not lower the peak (186 and 191 MiB against 185 and 192). A thread started afterwards undoes
- * it (seen on Node 20), so the job holds it once its parsing threads run.
+ * instead, it did not lower the peak (186 and 191 MiB against 185 and 192): on Node 20 a worker thread starting
+ * up undoes it (not on Node 24). So the job holds it at the report, or from the start when it parses on the main
+ * thread.
  */
 export function holdYoungGeneration(): void {
   try {
