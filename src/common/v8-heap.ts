@@ -2,9 +2,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * Two holds on V8's heap for the report phase, where a long run makes short-lived garbage in bulk. Both work
- * although `node dist/cli.js` and the image's ENTRYPOINT start Node without heap flags, and do nothing where
- * Node does not allow them.
+ * Two holds on V8's heap for the phases that make short-lived garbage in bulk. Both work although
+ * `node dist/cli.js` and the image's ENTRYPOINT start Node without heap flags, and do nothing where Node does
+ * not allow them.
  */
 
 let gc: (() => void) | null | undefined;
@@ -33,7 +33,7 @@ function exposedGc(): (() => void) | null {
 /**
  * Keeps the young generation at the size it has now, for the rest of the process: V8 reads this flag each
  * time it would grow it. Writing a 244,114-row report otherwise grew it from 8 to 32 MiB, nearly all of it
- * resident (peak 183 MiB against 159–164 with the hold, at the same speed). Set at the start of the run
+ * resident (peak 182–185 MiB against 158–163 with the hold, at the same speed). Set at the start of the run
  * instead, it did not lower the peak (186 and 191 MiB against 185 and 192): on Node 20 a worker thread starting
  * up undoes it (not on Node 24). So the job holds it at the report, or from the start when it parses on the main
  * thread.
