@@ -5,17 +5,16 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { collectGarbage } from '../../src/common/v8-heap.js';
 
+const moduleUrl = (file: string): string => pathToFileURL(path.resolve(file)).href;
+
 /**
- * The young generation's size (MiB) in a fresh Node process after ~200 MiB of short-lived garbage, with or
- * without the hold. A fresh process, because V8's flags are per process and Node resets them when it starts a
- * thread.
+ * The young generation's size (MiB) in a fresh Node process that runs `setup` (an ES module's statements)
+ * and then makes ~200 MiB of short-lived garbage. A fresh process, because V8's flags are per process.
  */
-function youngGenerationAfterGarbage(hold: boolean): number {
-  const module = pathToFileURL(path.resolve('src/common/v8-heap.ts')).href;
+function youngGenerationAfterGarbage(setup: string): number {
   const code = `
     import { getHeapSpaceStatistics } from 'node:v8';
-    import { holdYoungGeneration } from '${module}';
-    if (${hold}) holdYoungGeneration();
+    ${setup}
     let kept = [];
     for (let i = 0; i < 2_000_000; i++) { kept.push({ i, text: 'row ' + i }); if (kept.length > 50_000) kept = []; }
     console.log(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 2 ** 20);
@@ -42,9 +41,14 @@ describe('collectGarbage', () => {
 
 describe('holdYoungGeneration', () => {
   it('keeps the young generation from growing under a burst of garbage, which it otherwise does', () => {
-    const grown = youngGenerationAfterGarbage(false);
-    const held = youngGenerationAfterGarbage(true);
+    const grown = youngGenerationAfterGarbage('');
+    const held = youngGenerationAfterGarbage(`import { holdYoungGeneration } from '${moduleUrl('src/common/v8-heap.ts')}'; holdYoungGeneration();`);
     expect(grown).toBeGreaterThanOrEqual(16);
+    expect(held).toBeLessThanOrEqual(4);
+  });
+
+  it('is held from the start when the rows are parsed on the main thread', () => {
+    const held = youngGenerationAfterGarbage(`import { openFoldPool } from '${moduleUrl('src/transformers/fold-pool.ts')}'; openFoldPool({}, 0);`);
     expect(held).toBeLessThanOrEqual(4);
   });
 });
