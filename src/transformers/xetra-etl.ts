@@ -165,6 +165,7 @@ export class XetraETL {
       return { columns: [] };
     }
     logger.info('Applying transformations to Xetra source data for report 1 started...');
+    // The report makes garbage in bulk, and the parsing threads have started by now (v8-heap.ts says why that matters).
     holdYoungGeneration();
     const days = extracted.days.columns();
     const plan = planReport1(days, this.extractDate);
