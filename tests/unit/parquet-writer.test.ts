@@ -37,14 +37,26 @@ describe('Parquet report writer', () => {
     const date = Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? null : `2021-04-${String((i % 28) + 1).padStart(2, '0')}`));
     const change = Float64Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? NaN : i % 11 === 0 ? -0 : i / 8));
     const volume = Float64Array.from({ length: rows }, (_, i) => i * 1_000_003);
-    const bytes = await frameToParquet({
+    const frame = {
       columns: [
         { name: 'isin', type: 'string', values: isin },
         { name: 'date', type: 'string', values: date },
         { name: 'change', type: 'double', values: change },
         { name: 'volume', type: 'int64', values: volume },
       ],
-    });
+    } as const;
+    await frameToParquet({ columns: [] }); // the writer's library and compressor are loaded now, not during the count below
+    // The event loop turns after each collection (the native compressor's buffers are freed only then): count its turns.
+    let turns = 0;
+    let writing = true;
+    const turn = (): void => {
+      turns += 1;
+      if (writing) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const bytes = await frameToParquet(frame);
+    writing = false;
+    expect(turns).toBeGreaterThanOrEqual(4);
     const content = await readParquet(bytes);
     expect(content.numRows).toBe(BigInt(rows));
     expect(content.rows.map((r) => r.isin)).toEqual(isin);
