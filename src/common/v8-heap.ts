@@ -35,8 +35,8 @@ function exposedGc(): (() => void) | null {
  * time it would grow it. Writing a 244,114-row report otherwise grew it from 8 to 32 MiB, nearly all of it
  * resident (peak 182–185 MiB against 158–163 with the hold, at the same speed). Set at the start of the run
  * instead, it did not lower the peak (186 and 191 MiB against 185 and 192): on Node 20 a worker thread starting
- * up undoes it (not on Node 24). So the job holds it at the report, or from the start when it parses on the main
- * thread.
+ * up undoes it (not on Node 24). So each parsing thread sets it once it has started, which holds it for every
+ * thread from the last one's start on; the main thread sets it when it parses itself.
  */
 export function holdYoungGeneration(): void {
   try {

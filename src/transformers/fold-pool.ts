@@ -63,7 +63,7 @@ function usableCores(): number {
 
 function inlinePool(source: XetraSourceConfig): FoldPool {
   // Parsing here makes the main thread's garbage from the start; held, 4 M rows peaked at 100–105 MiB instead
-  // of 113–129. With threads it is held from the report on: held earlier, a thread starting undoes it on Node 20.
+  // of 113–129. With threads, each thread holds it once started (fold-worker.ts).
   holdYoungGeneration();
   return {
     begin(where) {

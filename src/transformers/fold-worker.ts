@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { XetraSourceConfig } from '../config/schema.js';
+import { holdYoungGeneration } from '../common/v8-heap.js';
 import { compactSnapshot, DailyAggregator } from '../report/instrument-day.js';
 import { readLocalFileSync } from '../storage/local-store.js';
 import type { FoldReply, FoldRequest } from './fold-pool.js';
@@ -7,6 +8,9 @@ import { ObjectFold, type PartialFold } from './object-fold.js';
 
 /** A fold worker: parses the objects the main thread streams to it, or local files it reads itself, one ObjectFold per job. */
 const source = workerData as XetraSourceConfig;
+// Set here, after this thread's start (which undoes it on Node 20), it holds every thread's young generation:
+// each thread's grew from 4 to 8 MiB over a 19 M-row read, and the peak was 134–135 MiB against 125–126.
+holdYoungGeneration();
 const jobs = new Map<number, { fold: ObjectFold; days: DailyAggregator } | undefined>();
 /** One read buffer for every local file: the parser copies what it keeps, and fresh buffers cost page faults. */
 const readBuffer = Buffer.allocUnsafe(1 << 16);

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/run-cli.js';
 import { collectGarbage } from '../../src/common/v8-heap.js';
 
 const moduleUrl = (file: string): string => pathToFileURL(path.resolve(file)).href;
@@ -46,6 +47,19 @@ describe('holdYoungGeneration', () => {
     expect(grown).toBeGreaterThanOrEqual(16);
     expect(held).toBeLessThanOrEqual(4);
   });
+
+  it('is held for every thread once a parsing thread of the built job has started', async () => {
+    await ensureBuilt();
+    const held = youngGenerationAfterGarbage(`
+      import { once } from 'node:events';
+      import { Worker } from 'node:worker_threads';
+      const worker = new Worker(new URL('${moduleUrl('dist/fold-worker.js')}'), { workerData: {}, execArgv: [] });
+      // Any reply means the thread has run its module: a file that is not there is answered as gone.
+      worker.postMessage({ type: 'file', id: 0, where: 'nowhere', file: '/nonexistent/xetra.csv' });
+      await once(worker, 'message');
+      await worker.terminate();`);
+    expect(held).toBeLessThanOrEqual(4);
+  }, 120_000);
 
   it('is held from the start when the rows are parsed on the main thread', () => {
     const held = youngGenerationAfterGarbage(`import { openFoldPool } from '${moduleUrl('src/transformers/fold-pool.ts')}'; openFoldPool({}, 0);`);
