@@ -79,16 +79,24 @@ const decoder = new TextDecoder();
  */
 export class DailyAggregator {
   private count = 0;
-  private numbers = new Float64Array(INITIAL_DAYS * NUMBERS);
-  private ints = new Int32Array(INITIAL_DAYS * INTS);
-  private isinBytes = new Uint8Array(INITIAL_DAYS * 12);
+  private numbers!: Float64Array<ArrayBuffer>;
+  private ints!: Int32Array<ArrayBuffer>;
+  private isinBytes!: Uint8Array<ArrayBuffer>;
   private isinBytesUsed = 0;
   /** Day index + 1 per slot of an open-addressing table; 0 is a free slot. */
-  private slots = new Int32Array(INITIAL_DAYS * 2);
+  private slots!: Int32Array<ArrayBuffer>;
   private readonly dates: string[] = [];
   private readonly dateIds = new Map<string, number>();
   /** Texts of times longer than six bytes, by day * 2 (open) or day * 2 + 1 (close); ties compare them. */
   private readonly longTimes = new Map<number, string>();
+
+  /**
+   * @param reserveDays room for this many days before an array has to grow. A large reservation costs
+   *   address space, not memory: the arrays come zeroed from the OS, and only the pages written to are resident.
+   */
+  constructor(reserveDays = INITIAL_DAYS) {
+    this.allocate(reserveDays);
+  }
 
   get size(): number {
     return this.count;
@@ -102,6 +110,20 @@ export class DailyAggregator {
     this.dates.length = 0;
     this.dateIds.clear();
     this.longTimes.clear();
+  }
+
+  /** Forgets every day and lets go of the arrays, so the memory of a long run's days can serve its report. */
+  release(): void {
+    this.clear();
+    this.allocate(INITIAL_DAYS);
+  }
+
+  private allocate(days: number): void {
+    this.numbers = new Float64Array(days * NUMBERS);
+    this.ints = new Int32Array(days * INTS);
+    this.isinBytes = new Uint8Array(days * 12);
+    // The table is not reserved: hashing writes all over it, so all of it would be resident.
+    this.slots = new Int32Array(INITIAL_DAYS * 2);
   }
 
   /** The arrays as they are (a view: valid until this aggregator changes); `merge` reads this. */

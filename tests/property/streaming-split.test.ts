@@ -169,6 +169,24 @@ describe('DailyAggregator: any file split gives the same days and report', () =>
     );
   });
 
+  it('an aggregator with room reserved, or released after other days and used again, folds to the days of a fresh one', () => {
+    fc.assert(
+      fc.property(splitRows, splitRows, ({ rows }, { rows: before }) => {
+        const fresh = new DailyAggregator();
+        const reserved = new DailyAggregator(1 << 12);
+        const reused = new DailyAggregator();
+        for (const r of before) reused.add(r.isin, r.date, r.time, r.start, r.min, r.max, r.volume);
+        reused.release();
+        expect(reused.size).toBe(0);
+        for (const days of [fresh, reserved, reused]) for (const r of rows) days.add(r.isin, r.date, r.time, r.start, r.min, r.max, r.volume);
+        const expected = canonical(fresh.valuesWithTimes());
+        expect(canonical(reserved.valuesWithTimes())).toStrictEqual(expected);
+        expect(canonical(reused.valuesWithTimes())).toStrictEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('one go equals a naive group-by with the original rules (earliest minute opens, latest closes, ties by row order)', () => {
     fc.assert(
       fc.property(splitRows, ({ rows }) => {
