@@ -92,6 +92,43 @@ describe('CsvParser: any records, any chunking', () => {
     );
   });
 
+  it('parsers that interleave, and one started after another ended (taking over its work buffer), each read their own records', () => {
+    /** A parser fed `text` in the chunks `cuts` make, one chunk per step. */
+    const feeder = (text: string, cuts: number[]): { records: string[][]; parser: CsvParser; chunks: Buffer[] } => {
+      const records: string[][] = [];
+      const bytes = Buffer.from(text);
+      const ends = [...[...cuts].sort((a, b) => a - b), bytes.length];
+      return { records, parser: new CsvParser((record) => records.push(record.texts())), chunks: ends.map((end, i) => bytes.subarray(i === 0 ? 0 : (ends[i - 1] ?? 0), end)) };
+    };
+    fc.assert(
+      fc.property(withCuts, withCuts, withCuts, ([a, aCuts], [b, bCuts], [c, cCuts]) => {
+        const first = feeder(a.text, aCuts);
+        const second = feeder(b.text, bCuts);
+        // The first and second parser take turns; once the first has ended, the third takes its place.
+        const bChunks = [...second.chunks];
+        for (const chunk of first.chunks) {
+          first.parser.push(chunk);
+          const bChunk = bChunks.shift();
+          if (bChunk !== undefined) second.parser.push(bChunk);
+        }
+        first.parser.end();
+        const third = feeder(c.text, cCuts);
+        for (const chunk of third.chunks) {
+          third.parser.push(chunk);
+          const bChunk = bChunks.shift();
+          if (bChunk !== undefined) second.parser.push(bChunk);
+        }
+        for (const chunk of bChunks) second.parser.push(chunk);
+        second.parser.end();
+        third.parser.end();
+        expect(first.records).toEqual(a.records);
+        expect(second.records).toEqual(b.records);
+        expect(third.records).toEqual(c.records);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
   it('gives the same result fed one byte at a time as in one piece', () => {
     fc.assert(
       fc.property(doc, (d) => {
