@@ -9,7 +9,7 @@ import { ObjectFold, type PartialFold } from './object-fold.js';
 /** A fold worker: parses the objects the main thread streams to it, or local files it reads itself, one ObjectFold per job. */
 const source = workerData as XetraSourceConfig;
 // Set here, after this thread's start (which undoes it on Node 20), it holds every thread's young generation:
-// each thread's grew from 4 to 8 MiB over a 19 M-row read, and the peak was 134–135 MiB against 125–126.
+// each thread's grew from 4 to 8 MiB over a 19 M-row read, and the peak was 143 MiB against 124–125.
 holdYoungGeneration();
 const jobs = new Map<number, { fold: ObjectFold; days: DailyAggregator } | undefined>();
 /** One read buffer for every local file: the parser copies what it keeps, and fresh buffers cost page faults. */

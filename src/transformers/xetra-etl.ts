@@ -21,14 +21,14 @@ const MIN_KEYS_FOR_WORKERS = 8;
 /**
  * Room reserved for the run's instrument-days (address space, not memory: see DailyAggregator). Grown by
  * doubling instead, a 244,114-day run copies its arrays at each step, and the memory the old copies give back
- * stays with the process: 19 M rows peaked at 131 MiB twice, against 125–126 reserved.
+ * stays with the process: 19 M rows peaked at 129–130 MiB, against 124–125 reserved.
  */
 const RUN_DAYS_RESERVED = 1 << 20;
 /**
  * A full garbage collection after every this many objects merged. What the main thread receives for each object
  * (the days' arrays, the message) dies soon, but often enough after reaching V8's old generation, which is
- * collected only when the heap reaches its limit: 19 M rows peaked at 134–135 MiB without these collections,
- * 125–126 with them. A weekly run makes two.
+ * collected only when the heap reaches its limit: 19 M rows peaked at 138–139 MiB without these collections,
+ * 124–125 with them. A weekly run makes two.
  */
 const COLLECT_EVERY_OBJECTS = 64;
 
@@ -216,8 +216,8 @@ export class XetraETL {
   /**
    * The aggregator's arrays are let go once the days are copied out for the report, and collected before the
    * write: at 244,114 days they are 21 MiB, which the write's first collection (after its second row group) freed
-   * only after its peak. Kept, the write reached 126 and 144 MiB in two runs; let go, it stays under the read's
-   * peak (125–126).
+   * only after its peak. Kept, 19 M rows peaked at 135 MiB twice in the write; let go, the write stays under the
+   * read's peak (124–125).
    */
   private async extractAndTransform(): Promise<{ frame: Frame | SlicedFrame; summary: Omit<Report1Run, keyof Loaded> }> {
     const { days, ...counts } = await this.extract();
