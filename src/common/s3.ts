@@ -73,11 +73,6 @@ export class S3BucketConnector {
    * The file of `key` when the bucket is a local folder, logged like a read, so a parsing thread can
    * read it itself without the bytes passing through this thread; undefined for S3.
    */
-  /** A local folder, whose files a parsing thread can read itself (`localFile`). */
-  get hasLocalFiles(): boolean {
-    return this.store.localFile !== undefined;
-  }
-
   localFile(key: string): string | undefined {
     const file = this.store.localFile?.(key);
     if (file !== undefined) this.logger.info(`Reading file ${this.location}/${key}`);

@@ -38,8 +38,8 @@ export interface DayColumns {
 }
 
 /**
- * An aggregator's arrays, of which the first `count` days are used: what `merge` reads, and (cut to size
- * by compactSnapshot) what a parsing thread sends back.
+ * An aggregator's arrays, of which the first `count` days are used: what `merge` reads, and what a parsing
+ * thread hands over (the arrays themselves, which come back to it once merged).
  */
 export interface DaysSnapshot {
   readonly count: number;
@@ -124,6 +124,17 @@ export class DailyAggregator {
     this.isinBytes = new Uint8Array(days * 12);
     // The table is not reserved: hashing writes all over it, so all of it would be resident.
     this.slots = new Int32Array(INITIAL_DAYS * 2);
+  }
+
+  /**
+   * Takes back the arrays of this aggregator's `view()` after they went to another thread and came back (sending
+   * them left it with detached ones), and forgets every day.
+   */
+  adopt(returned: Pick<DaysSnapshot, 'numbers' | 'ints' | 'isinBytes'>): void {
+    this.numbers = returned.numbers;
+    this.ints = returned.ints;
+    this.isinBytes = returned.isinBytes;
+    this.clear();
   }
 
   /** The arrays as they are (a view: valid until this aggregator changes); `merge` reads this. */
@@ -314,19 +325,6 @@ function utf8Text(bytes: Uint8Array, start: number, end: number): string {
     text += String.fromCharCode(byte);
   }
   return text;
-}
-
-/** A view's arrays copied to their used length, so they can be transferred to another thread. */
-export function compactSnapshot(view: DaysSnapshot): DaysSnapshot {
-  const { count } = view;
-  return {
-    count,
-    numbers: view.numbers.slice(0, count * NUMBERS),
-    ints: view.ints.slice(0, count * INTS),
-    isinBytes: view.isinBytes.slice(0, count > 0 ? view.ints[(count - 1) * INTS + ISIN_END] : 0),
-    dates: [...view.dates],
-    longTimes: view.longTimes,
-  };
 }
 
 function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {

@@ -30,7 +30,8 @@ export type FoldRequest =
   | { type: 'begin'; id: number; where: string }
   | { type: 'chunk'; id: number; chunk: Uint8Array }
   | { type: 'end'; id: number }
-  | { type: 'file'; id: number; where: string; file: string };
+  | { type: 'file'; id: number; where: string; file: string }
+  | ({ type: 'giveBack'; id: number } & Pick<DaysSnapshot, 'numbers' | 'ints' | 'isinBytes'>);
 export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number; rejects?: readonly RejectedRow[] } | { ok: true; gone: true } | { ok: false; name: string; message: string }) & { id: number };
 
 /** The bundled worker: dist/ holds it next to the code of this module (scripts/build.mjs). */
@@ -178,8 +179,15 @@ class WorkerPool implements FoldPool {
     const index = this.workerOf.get(reply.id) ?? 0;
     this.workerOf.delete(reply.id);
     this.openJobs[index] = (this.openJobs[index] ?? 1) - 1;
-    if (reply.ok) waiter.resolve('gone' in reply ? undefined : reply);
-    else waiter.reject(reply.name === 'SourceDataError' ? new SourceDataError(reply.message) : reply.name === 'StorageError' ? new StorageError(reply.message) : new XetraEtlError(reply.message));
+    if (!reply.ok) waiter.reject(reply.name === 'SourceDataError' ? new SourceDataError(reply.message) : reply.name === 'StorageError' ? new StorageError(reply.message) : new XetraEtlError(reply.message));
+    else if ('gone' in reply) waiter.resolve(undefined);
+    else waiter.resolve({ ...reply, giveBack: () => { this.giveBack(index, reply.id, reply.days); } });
+  }
+
+  /** The arrays go back to the thread that filled them (transferred, not copied), so it allocates none per object. */
+  private giveBack(index: number, id: number, { numbers, ints, isinBytes }: DaysSnapshot): void {
+    if (this.closing || numbers.buffer.byteLength === 0) return;
+    this.workers[index]?.postMessage({ type: 'giveBack', id, numbers, ints, isinBytes } satisfies FoldRequest, [numbers.buffer, ints.buffer, isinBytes.buffer]);
   }
 
   private failAll(error: Error): void {

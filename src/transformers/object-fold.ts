@@ -11,6 +11,8 @@ export interface PartialFold extends FoldCounts {
   readonly sawHeader: boolean;
   /** Rows skipped in skip mode (`source.bad_rows: skip`). */
   readonly rejects?: readonly RejectedRow[];
+  /** From a parsing thread: returns the days' arrays to it for its next objects. Call once they are merged. */
+  readonly giveBack?: () => void;
 }
 
 /** Folds the bytes of one source object, chunk by chunk, into its own instrument-days. */

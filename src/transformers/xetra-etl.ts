@@ -24,15 +24,6 @@ const MIN_KEYS_FOR_WORKERS = 8;
  * stays with the process: 19 M rows peaked at 129–130 MiB, against 124–125 reserved.
  */
 const RUN_DAYS_RESERVED = 1 << 20;
-/**
- * A full garbage collection after every this many objects merged. What the main thread receives for each object
- * (the days' arrays, the message) dies soon, but often enough after reaching V8's old generation, which is
- * collected only when the heap reaches its limit: 19 M rows peaked at 138–139 MiB without these collections,
- * 124–125 with them. A weekly run makes two. Only while the threads read local files, when the main thread has
- * little else to do: from S3 it runs the SDK and sets the pace, and the collections took 4 M rows from 4.5–5.3 to
- * 5.2–6.0 s (peak 176–184 → 156–162 MiB).
- */
-const COLLECT_EVERY_OBJECTS = 64;
 
 /** What `extract` folded the source objects into, and how much it read. */
 export interface Extracted extends FoldCounts {
@@ -109,15 +100,14 @@ export class XetraETL {
     const totals = { files: 0, headerOnlyFiles: 0, rows: 0, dropped: 0 };
     const rejects: RejectedRow[] = [];
     const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS ? 0 : workers);
-    const collectEvery = pool.foldLocalFile !== undefined && this.src.hasLocalFiles ? COLLECT_EVERY_OBJECTS : 0;
     const absorb = (fold: PartialFold): void => {
       if (fold.rejects) rejects.push(...fold.rejects);
       days.merge(fold.days);
+      fold.giveBack?.();
       totals.files += 1;
       totals.rows += fold.rows;
       totals.dropped += fold.dropped;
       if (fold.rows === 0) totals.headerOnlyFiles += 1;
-      if (collectEvery > 0 && totals.files % collectEvery === 0) collectGarbage();
     };
     try {
       await inOrder(keys, concurrency, (key) => this.foldObject(key, pool), absorb, signal);
