@@ -36,7 +36,10 @@ describe('parsing threads reading local files', () => {
     return () => pool.close();
   }, 120_000);
 
-  /** Folds `text` on a thread and on this one; returns both folds' days with their times. */
+  /**
+   * Folds `text` on a thread and on this one; returns both folds' days with their times. The thread's arrays go
+   * back to it once merged, as in a run, so its next file folds into them.
+   */
   async function foldBothWays(name: string, text: string): Promise<{ rows: number | undefined; fromThread: unknown[]; fromMain: unknown[] }> {
     const file = path.join(dir, name);
     await writeFile(file, text);
@@ -46,6 +49,7 @@ describe('parsing threads reading local files', () => {
     const [fromThread = [], fromMain = []] = [threaded, inline.end()].map((fold) => {
       const days = new DailyAggregator();
       if (fold) days.merge(fold.days);
+      fold?.giveBack?.();
       return [...days.valuesWithTimes()];
     });
     return { rows: threaded?.rows, fromThread, fromMain };
@@ -76,7 +80,9 @@ describe('parsing threads reading local files', () => {
       sourceFile(90, { firstIsin: 5, date: '2017-07-26' }),
       sourceFile(2_500),
     ];
-    const folds = await Promise.all(files.map((text, i) => foldBothWays(`reuse-${i}.csv`, text)));
+    // One after another, so each file is folded into the arrays the thread got back from the one before.
+    const folds = [];
+    for (const [i, text] of files.entries()) folds.push(await foldBothWays(`reuse-${i}.csv`, text));
     expect(folds.map((f) => [f.rows, f.fromThread.length])).toEqual([[2_500, 40], [700, 40], [0, 0], [1_200, 40], [90, 40], [2_500, 40]]);
     for (const { fromThread, fromMain } of folds) expect(fromThread).toStrictEqual(fromMain);
   });
