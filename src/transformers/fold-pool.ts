@@ -100,8 +100,8 @@ class WorkerPool implements FoldPool {
 
   constructor(source: XetraSourceConfig, count: number, workerFile: URL) {
     this.workers = Array.from({ length: count }, () => {
-      // V8's default young generation: with nothing allocated per row, an 8 MiB cap did not lower the peak
-      // (1 M rows: 115 MiB either way; 4 M: 159 MiB with it, 152 without).
+      // No young-generation cap here (8 MiB did not lower the peak: 4 M rows 159 MiB with it, 152 without); each
+      // thread holds its young generation at its size once started (fold-worker.ts).
       const worker = new Worker(workerFile, { workerData: source });
       worker.on('message', (reply: FoldReply) => {
         this.settle(reply);

@@ -38,8 +38,10 @@ parentPort?.on('message', (request: FoldRequest) => {
     if (request.type === 'giveBack') {
       const aggregator = lent.get(id);
       lent.delete(id);
-      aggregator?.adopt(request);
-      if (aggregator) spare.push(aggregator);
+      if (aggregator) {
+        aggregator.adopt(request);
+        spare.push(aggregator);
+      }
       return;
     }
     const job = jobs.get(id);

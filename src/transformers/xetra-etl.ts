@@ -99,7 +99,6 @@ export class XetraETL {
     const days = new DailyAggregator(RUN_DAYS_RESERVED);
     const totals = { files: 0, headerOnlyFiles: 0, rows: 0, dropped: 0 };
     const rejects: RejectedRow[] = [];
-    const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS ? 0 : workers);
     const absorb = (fold: PartialFold): void => {
       if (fold.rejects) rejects.push(...fold.rejects);
       days.merge(fold.days);
@@ -109,6 +108,7 @@ export class XetraETL {
       totals.dropped += fold.dropped;
       if (fold.rows === 0) totals.headerOnlyFiles += 1;
     };
+    const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS ? 0 : workers);
     try {
       await inOrder(keys, concurrency, (key) => this.foldObject(key, pool), absorb, signal);
     } finally {
