@@ -2,9 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * Two holds on V8's heap for the phases that make short-lived garbage in bulk. Both work although
- * `node dist/cli.js` and the image's ENTRYPOINT start Node without heap flags, and do nothing where Node does
- * not allow them.
+ * Holds on V8's heap, for a job that makes short-lived garbage in bulk. They work although `node dist/cli.js`
+ * and the image's ENTRYPOINT start Node without heap flags, and do nothing where Node does not allow them.
  */
 
 let gc: (() => void) | null | undefined;
@@ -39,9 +38,24 @@ function exposedGc(): (() => void) | null {
  * thread from the last one's start on; the main thread sets it when it parses itself.
  */
 export function holdYoungGeneration(): void {
+  setFlagIfKnown('--semi-space-growth-factor=1');
+}
+
+/**
+ * Asks V8 to favour memory over speed for the rest of the process: its old generation then grows by a
+ * small factor and is collected sooner, instead of gathering the garbage of a long read. Set by the
+ * command before its parsing threads start, so theirs start this way too; a thread's start does not undo
+ * it. Measured at 1 M / 19 M rows: peak RSS 88–90 / 113–115 MiB against 96–98 / 126–128, at the same
+ * speed (4 M rows: median 3.64 against 3.58 s, 1 M: 1.55 against 1.59 s).
+ */
+export function favourMemoryOverSpeed(): void {
+  setFlagIfKnown('--optimize-for-size');
+}
+
+function setFlagIfKnown(flag: string): void {
   try {
-    setFlagsFromString('--semi-space-growth-factor=1');
+    setFlagsFromString(flag);
   } catch {
-    // an engine without the flag keeps growing it: only memory is at stake
+    // an engine without the flag keeps its default heap sizing: only memory is at stake
   }
 }

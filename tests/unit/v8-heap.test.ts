@@ -7,23 +7,38 @@ import { ensureBuilt } from '../support/run-cli.js';
 import { collectGarbage } from '../../src/common/v8-heap.js';
 
 const moduleUrl = (file: string): string => pathToFileURL(path.resolve(file)).href;
+const heapModule = moduleUrl('src/common/v8-heap.ts');
 
 /**
- * The young generation's size (MiB) in a fresh Node process that runs `setup` (an ES module's statements)
- * and then makes ~200 MiB of short-lived garbage. A fresh process, because V8's flags are per process.
+ * A heap space's size (MiB) in a fresh Node process that runs `setup` (an ES module's statements) and then
+ * `garbage`. A fresh process, because V8's flags are per process.
  */
-function youngGenerationAfterGarbage(setup: string): number {
+function spaceAfter(space: 'new_space' | 'old_space', setup: string, garbage: string): number {
   const code = `
     import { getHeapSpaceStatistics } from 'node:v8';
     ${setup}
-    let kept = [];
-    for (let i = 0; i < 2_000_000; i++) { kept.push({ i, text: 'row ' + i }); if (kept.length > 50_000) kept = []; }
-    console.log(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 2 ** 20);
+    ${garbage}
+    console.log(getHeapSpaceStatistics().find((s) => s.space_name === '${space}').space_size / 2 ** 20);
   `;
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(run.stderr);
   return Number(run.stdout.trim());
 }
+
+/** ~200 MiB of short-lived garbage. */
+const youngGenerationAfterGarbage = (setup: string): number =>
+  spaceAfter('new_space', setup, `
+    let kept = [];
+    for (let i = 0; i < 2_000_000; i++) { kept.push({ i, text: 'row ' + i }); if (kept.length > 50_000) kept = []; }`);
+
+/** Garbage that lives long enough to be promoted (batches of 50,000 rows, some kept a while), then none. */
+const oldGenerationAfterGarbage = (setup: string): number =>
+  spaceAfter('old_space', setup, `
+    let kept = [];
+    const longer = [];
+    for (let i = 0; i < 2_000_000; i++) { kept.push({ i, text: 'row ' + i }); if (kept.length > 50_000) { if (i % 400_000 <= 50_000) longer.push(kept); kept = []; } }
+    longer.length = 0;
+    for (let i = 0; i < 1_000_000; i++) { kept.push({ i, text: 'row ' + i }); if (kept.length > 1_000) kept = []; }`);
 
 describe('collectGarbage', () => {
   it('collects what nothing refers to any more (a WeakRef to it is cleared), without --expose-gc', async () => {
@@ -43,7 +58,7 @@ describe('collectGarbage', () => {
 describe('holdYoungGeneration', () => {
   it('keeps the young generation from growing under a burst of garbage, which it otherwise does', () => {
     const grown = youngGenerationAfterGarbage('');
-    const held = youngGenerationAfterGarbage(`import { holdYoungGeneration } from '${moduleUrl('src/common/v8-heap.ts')}'; holdYoungGeneration();`);
+    const held = youngGenerationAfterGarbage(`import { holdYoungGeneration } from '${heapModule}'; holdYoungGeneration();`);
     expect(grown).toBeGreaterThanOrEqual(16);
     expect(held).toBeLessThanOrEqual(4);
   });
@@ -65,4 +80,27 @@ describe('holdYoungGeneration', () => {
     const held = youngGenerationAfterGarbage(`import { openFoldPool } from '${moduleUrl('src/transformers/fold-pool.ts')}'; openFoldPool({}, 0);`);
     expect(held).toBeLessThanOrEqual(4);
   });
+});
+
+describe('favourMemoryOverSpeed', () => {
+  const held = `import { favourMemoryOverSpeed, holdYoungGeneration } from '${heapModule}'; holdYoungGeneration();`;
+
+  it('collects promoted garbage instead of letting the old generation grow with it', () => {
+    const grown = oldGenerationAfterGarbage(held);
+    const favoured = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed();`);
+    expect(grown).toBeGreaterThanOrEqual(32);
+    expect(favoured).toBeLessThanOrEqual(16);
+  });
+
+  it('still holds after a parsing thread of the built job has started', async () => {
+    await ensureBuilt();
+    const favoured = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed();
+      import { once } from 'node:events';
+      import { Worker } from 'node:worker_threads';
+      const worker = new Worker(new URL('${moduleUrl('dist/fold-worker.js')}'), { workerData: {}, execArgv: [] });
+      worker.postMessage({ type: 'file', id: 0, where: 'nowhere', file: '/nonexistent/xetra.csv' });
+      await once(worker, 'message');
+      await worker.terminate();`);
+    expect(favoured).toBeLessThanOrEqual(16);
+  }, 120_000);
 });
