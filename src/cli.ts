@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, XetraEtlError } from './common/errors.js';
-import { favourMemoryOverSpeed } from './common/v8-heap.js';
 import { runJob, type RunSummary } from './run-job.js';
 
 const EXIT_FAILED = 1;
@@ -60,7 +59,6 @@ async function main(argv: string[]): Promise<number> {
   }
   const configPath = options.config ?? positional;
   if (configPath === undefined) return usage('missing the config file: xetra-etl --config prod.yml');
-  favourMemoryOverSpeed();
   const controller = new AbortController();
   const stoppedBy = stopOnSignals(controller);
   try {

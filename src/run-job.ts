@@ -6,6 +6,7 @@ import { MetaProcess } from './common/meta-process.js';
 import { ReportJournal } from './common/report-journal.js';
 import { lockKeyFor, RunLock } from './common/run-lock.js';
 import { S3BucketConnector } from './common/s3.js';
+import { favourMemoryOverSpeed } from './common/v8-heap.js';
 import { loadConfig } from './config/load-config.js';
 import { openObjectStore } from './storage/open-store.js';
 import { XetraETL, type Report1Run } from './transformers/xetra-etl.js';
@@ -53,6 +54,8 @@ export async function runJob(options: RunOptions): Promise<RunSummary> {
   const trgStore = await openObjectStore(s3.trg_endpoint_url, s3.trg_bucket, storeOptions);
   const src = new S3BucketConnector(await openObjectStore(s3.src_endpoint_url, s3.src_bucket, storeOptions), logger);
   const trg = new S3BucketConnector(trgStore, logger);
+  // Early, so the young generation never grows; the extraction confirms it once it knows who parses.
+  favourMemoryOverSpeed(src.readsLocalFiles);
   await src.assertReachable();
   await trg.assertReachable();
 

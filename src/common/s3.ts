@@ -26,6 +26,11 @@ export class S3BucketConnector {
     return this.store.location;
   }
 
+  /** True when the bucket is a local folder, whose files a parsing thread can read itself (`localFile`). */
+  get readsLocalFiles(): boolean {
+    return this.store.localFile !== undefined;
+  }
+
   assertReachable(): Promise<void> {
     return this.store.assertReachable();
   }

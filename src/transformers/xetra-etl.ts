@@ -6,7 +6,7 @@ import { MetaProcess } from '../common/meta-process.js';
 import type { S3BucketConnector } from '../common/s3.js';
 import { inOrder } from '../common/in-order.js';
 import { strftime } from '../common/strftime.js';
-import { collectGarbage } from '../common/v8-heap.js';
+import { collectGarbage, favourMemoryOverSpeed } from '../common/v8-heap.js';
 import { DEFAULT_DOWNLOAD_CONCURRENCY, type XetraSourceConfig, type XetraTargetConfig } from '../config/schema.js';
 import { DailyAggregator } from '../report/instrument-day.js';
 import { planReport1, report1Rows, type Report1 } from '../report/report1.js';
@@ -109,6 +109,9 @@ export class XetraETL {
       if (fold.rows === 0) totals.headerOnlyFiles += 1;
     };
     const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS ? 0 : workers);
+    // Where the threads read the files themselves this thread only merges, and makes too little garbage for
+    // smaller heaps to cost time; where it downloads or parses, they cost it (v8-heap.ts).
+    favourMemoryOverSpeed(pool.foldLocalFile !== undefined && this.src.readsLocalFiles);
     try {
       await inOrder(keys, concurrency, (key) => this.foldObject(key, pool), absorb, signal);
     } finally {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WrongFormatError } from '../../src/common/errors.js';
 import type { Frame } from '../../src/common/frame.js';
 import { S3BucketConnector } from '../../src/common/s3.js';
+import { LocalObjectStore } from '../../src/storage/local-store.js';
 import { S3ObjectStore } from '../../src/storage/s3-store.js';
 import { mockS3, type MockedS3 } from '../support/mock-s3.js';
 import { captureLogger, type CapturedLogger } from './test-helpers.js';
@@ -127,5 +128,18 @@ describe('S3BucketConnector (test_s3.py)', () => {
 
     expect(logs.records).toEqual([{ level: 'info', msg: `The file format ${formatWrong} is not supported to be written to s3!` }]);
     expect(mock.s3.keys(BUCKET)).toEqual([]);
+  });
+});
+
+describe('S3BucketConnector.readsLocalFiles', () => {
+  it('is true for a local folder, whose files the parsing threads read themselves, and false for S3', () => {
+    const { logger } = captureLogger();
+    const mock = mockS3(BUCKET);
+    try {
+      expect(new S3BucketConnector(new LocalObjectStore('/tmp/no-such-bucket', 'file:/tmp/no-such-bucket'), logger).readsLocalFiles).toBe(true);
+      expect(new S3BucketConnector(new S3ObjectStore(mock.client, BUCKET, LOCATION), logger).readsLocalFiles).toBe(false);
+    } finally {
+      mock.restore();
+    }
   });
 });

@@ -87,14 +87,14 @@ describe('favourMemoryOverSpeed', () => {
 
   it('collects promoted garbage instead of letting the old generation grow with it', () => {
     const grown = oldGenerationAfterGarbage(held);
-    const favoured = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed();`);
+    const favoured = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed(true);`);
     expect(grown).toBeGreaterThanOrEqual(32);
     expect(favoured).toBeLessThanOrEqual(16);
   });
 
   it('still holds after a parsing thread of the built job has started', async () => {
     await ensureBuilt();
-    const favoured = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed();
+    const favoured = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed(true);
       import { once } from 'node:events';
       import { Worker } from 'node:worker_threads';
       const worker = new Worker(new URL('${moduleUrl('dist/fold-worker.js')}'), { workerData: {}, execArgv: [] });
