@@ -92,6 +92,11 @@ describe('favourMemoryOverSpeed', () => {
     expect(favoured).toBeLessThanOrEqual(16);
   });
 
+  it('withdrawn (a run from S3, whose main thread downloads), lets the old generation grow as by default', () => {
+    const withdrawn = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed(true); favourMemoryOverSpeed(false);`);
+    expect(withdrawn).toBeGreaterThanOrEqual(32);
+  });
+
   it('still holds after a parsing thread of the built job has started', async () => {
     await ensureBuilt();
     const favoured = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed(true);
