@@ -40,6 +40,16 @@ const oldGenerationAfterGarbage = (setup: string): number =>
     longer.length = 0;
     for (let i = 0; i < 1_000_000; i++) { kept.push({ i, text: 'row ' + i }); if (kept.length > 1_000) kept = []; }`);
 
+/** Module statements that start a parsing thread of the built job and wait until it has run its module. */
+const startParsingThread = `
+  import { once } from 'node:events';
+  import { Worker } from 'node:worker_threads';
+  const worker = new Worker(new URL('${moduleUrl('dist/fold-worker.js')}'), { workerData: {}, execArgv: [] });
+  // Any reply means the thread has run its module: a file that is not there is answered as gone.
+  worker.postMessage({ type: 'file', id: 0, where: 'nowhere', file: '/nonexistent/xetra.csv' });
+  await once(worker, 'message');
+  await worker.terminate();`;
+
 describe('collectGarbage', () => {
   it('collects what nothing refers to any more (a WeakRef to it is cleared), without --expose-gc', async () => {
     const ref = new WeakRef({ values: Array.from({ length: 10_000 }, (_, i) => i) });
@@ -65,14 +75,7 @@ describe('holdYoungGeneration', () => {
 
   it('is held for every thread once a parsing thread of the built job has started', async () => {
     await ensureBuilt();
-    const held = youngGenerationAfterGarbage(`
-      import { once } from 'node:events';
-      import { Worker } from 'node:worker_threads';
-      const worker = new Worker(new URL('${moduleUrl('dist/fold-worker.js')}'), { workerData: {}, execArgv: [] });
-      // Any reply means the thread has run its module: a file that is not there is answered as gone.
-      worker.postMessage({ type: 'file', id: 0, where: 'nowhere', file: '/nonexistent/xetra.csv' });
-      await once(worker, 'message');
-      await worker.terminate();`);
+    const held = youngGenerationAfterGarbage(startParsingThread);
     expect(held).toBeLessThanOrEqual(4);
   }, 120_000);
 
@@ -99,13 +102,7 @@ describe('favourMemoryOverSpeed', () => {
 
   it('still holds after a parsing thread of the built job has started', async () => {
     await ensureBuilt();
-    const favoured = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed(true);
-      import { once } from 'node:events';
-      import { Worker } from 'node:worker_threads';
-      const worker = new Worker(new URL('${moduleUrl('dist/fold-worker.js')}'), { workerData: {}, execArgv: [] });
-      worker.postMessage({ type: 'file', id: 0, where: 'nowhere', file: '/nonexistent/xetra.csv' });
-      await once(worker, 'message');
-      await worker.terminate();`);
+    const favoured = oldGenerationAfterGarbage(`${held} favourMemoryOverSpeed(true); ${startParsingThread}`);
     expect(favoured).toBeLessThanOrEqual(16);
   }, 120_000);
 });
