@@ -16,6 +16,11 @@ const MAX_BODIES = 64;
 export class IdenticalObjects {
   private readonly bodies = new Map<string, Uint8Array>();
 
+  /** True for an object small enough to be remembered: it is best read through `keep`, or served by `get`. */
+  covers(listed: ListedObject | undefined): boolean {
+    return contentTag(listed) !== undefined;
+  }
+
   /** The bytes of the object `listed`, when an identical one was read before. */
   get(listed: ListedObject | undefined): Uint8Array | undefined {
     const tag = contentTag(listed);

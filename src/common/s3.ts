@@ -7,7 +7,7 @@ import { CsvParser, type RecordHandler } from '../formats/csv-parser.js';
 import { frameToCsv } from '../formats/csv-writer.js';
 import { PANDAS_NA_VALUES } from '../formats/pandas-na.js';
 import { frameToParquet } from '../formats/parquet-writer.js';
-import type { ListedObject, ObjectStore } from '../storage/object-store.js';
+import type { ListedObject, ObjectStore, SignedUrl } from '../storage/object-store.js';
 
 /**
  * The original's S3BucketConnector: lists, reads CSV and writes CSV or Parquet in one bucket. It
@@ -82,6 +82,18 @@ export class S3BucketConnector {
     const file = this.store.localFile?.(key);
     if (file !== undefined) this.logger.info(`Reading file ${this.location}/${key}`);
     return file;
+  }
+
+  /**
+   * A signed URL of `key` when the bucket is on S3, logged like a read, so a parsing thread can download it
+   * itself without the bytes passing through this thread. Undefined for a local folder, for a small object
+   * (read by streamObject, which serves identical ones from memory) and where URLs cannot be signed per key.
+   */
+  async signedUrl(key: string): Promise<SignedUrl | undefined> {
+    if (!this.store.signedUrl || this.identical.covers(this.listed.get(key))) return undefined;
+    const signed = await this.store.signedUrl(key);
+    if (signed !== undefined) this.logger.info(`Reading file ${this.location}/${key}`);
+    return signed;
   }
 
   /** Streams the CSV object `key` through `onRecord`, header first. Returns false when there is no such key. */

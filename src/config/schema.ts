@@ -24,6 +24,9 @@ const dateFormat = z.string().superRefine((v, ctx) => {
   if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `uses unsupported strftime directive(s) ${bad.join(', ')}; supported: %Y %y %m %d %H %M %S %f %j %%` });
 });
 
+/** An S3 request (or a body) silent this long fails: the SDK's requests and the parsing threads' downloads. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
 /** The original's `s3` section; `region` is new, the key names are env var names as in the original. */
 export const s3Schema = z.strictObject({
   access_key: envVarName,
@@ -36,7 +39,7 @@ export const s3Schema = z.strictObject({
   /** New: attempts per S3 request, the first included (the SDK's standard retry strategy, with backoff). */
   max_attempts: z.number().int().min(1).max(20).default(3),
   /** New: an S3 request (or a stalled response) idle this long fails and is retried. */
-  request_timeout_ms: z.number().int().min(100).max(3_600_000).default(60_000),
+  request_timeout_ms: z.number().int().min(100).max(3_600_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
 });
 
 /** The original's `XetraSourceConfig`: every key required, none extra. */

@@ -16,6 +16,11 @@ export interface ObjectStore {
   /** Local folders only: the file that holds `key`, so a parsing thread can read it itself. */
   localFile?(key: string): string;
   /**
+   * S3 only: a presigned URL that GETs `key`, so a parsing thread can download it itself; undefined when
+   * this bucket's URLs cannot be signed that way (the object is then read with `read`).
+   */
+  signedUrl?(key: string): Promise<SignedUrl | undefined>;
+  /**
    * Stores the whole body under `key`; readers see either the old object or the complete new one.
    * When `signal` aborts first, the write is abandoned and leaves nothing behind.
    */
@@ -27,6 +32,12 @@ export interface ObjectStore {
   createExclusive(key: string, body: Uint8Array, contentType: string): Promise<boolean>;
   /** Deletes the object `key`; a key that is already gone is no error. */
   delete(key: string): Promise<void>;
+}
+
+/** A presigned GET and how long its connection may stay silent before the download counts as failed. */
+export interface SignedUrl {
+  readonly url: string;
+  readonly timeoutMs: number;
 }
 
 /** A key with what a listing says of its object. */

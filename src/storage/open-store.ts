@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { ConfigError } from '../common/errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/schema.js';
 import { LocalObjectStore } from './local-store.js';
 import type { ObjectStore } from './object-store.js';
 
@@ -30,7 +31,8 @@ export async function openObjectStore(endpointUrl: string, bucket: string, optio
   }
   const credentials = staticCredentials(options);
   const [{ S3Client }, { S3ObjectStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3-store.js')]);
-  return new S3ObjectStore(new S3Client(s3ClientConfig(endpointUrl, options, credentials)), bucket, `${endpointUrl.replace(/\/+$/, '')}/${bucket}`);
+  const config = s3ClientConfig(endpointUrl, options, credentials);
+  return new S3ObjectStore(new S3Client(config), bucket, `${endpointUrl.replace(/\/+$/, '')}/${bucket}`, config.requestHandler.socketTimeout);
 }
 
 function localRoot(endpointUrl: string, baseDir: string): string {
@@ -42,7 +44,7 @@ function localRoot(endpointUrl: string, baseDir: string): string {
 /** AWS's own global endpoint is better left to the SDK, which then picks the bucket region's endpoint. */
 const AWS_DEFAULT_ENDPOINT = /^https:\/\/s3\.amazonaws\.com\/?$/;
 
-function s3ClientConfig(endpointUrl: string, options: StoreOptions, credentials: StaticCredentials | undefined): S3ClientConfig {
+function s3ClientConfig(endpointUrl: string, options: StoreOptions, credentials: StaticCredentials | undefined): S3ClientConfig & { requestHandler: RequestHandlerOptions } {
   const isAws = /\.amazonaws\.com(\.cn)?\/?$/.test(endpointUrl);
   return {
     ...(AWS_DEFAULT_ENDPOINT.test(endpointUrl) ? {} : { endpoint: endpointUrl }),
@@ -51,7 +53,7 @@ function s3ClientConfig(endpointUrl: string, options: StoreOptions, credentials:
     followRegionRedirects: true,
     credentials,
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: requestHandlerOptions(options.requestTimeoutMs ?? 60_000),
+    requestHandler: requestHandlerOptions(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
   };
 }
 
@@ -60,7 +62,14 @@ function s3ClientConfig(endpointUrl: string, options: StoreOptions, credentials:
  * Without throwOnRequestTimeout this SDK only logs a warning and a stalled request hangs forever;
  * requestTimeout ends at the response headers, so socketTimeout covers a body that stops midway.
  */
-function requestHandlerOptions(timeoutMs: number): { requestTimeout: number; socketTimeout: number; connectionTimeout: number; throwOnRequestTimeout: true } {
+interface RequestHandlerOptions {
+  requestTimeout: number;
+  socketTimeout: number;
+  connectionTimeout: number;
+  throwOnRequestTimeout: true;
+}
+
+function requestHandlerOptions(timeoutMs: number): RequestHandlerOptions {
   return { requestTimeout: timeoutMs, socketTimeout: timeoutMs, connectionTimeout: Math.min(timeoutMs, 10_000), throwOnRequestTimeout: true };
 }
 

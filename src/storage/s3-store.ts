@@ -1,16 +1,23 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { StorageError } from '../common/errors.js';
-import type { ListedObject, ObjectStore } from './object-store.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/schema.js';
+import type { ListedObject, ObjectStore, SignedUrl } from './object-store.js';
+import { S3UrlSigner } from './s3-url-signer.js';
 
 /** lib-storage's default part size: smaller bodies go up in one PUT. */
 const MULTIPART_THRESHOLD = 5 * 1024 * 1024;
 
 /** A bucket on S3 or on any S3-compatible server. */
 export class S3ObjectStore implements ObjectStore {
+  /** Made with the first key signed; undefined inside when this bucket's URLs cannot be signed per key. */
+  private signer: Promise<S3UrlSigner | undefined> | undefined;
+
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
     readonly location: string,
+    /** The socket timeout of the SDK's requests, for downloads from signed URLs too. */
+    private readonly requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {}
 
   async assertReachable(): Promise<void> {
@@ -44,6 +51,16 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       if (errorName(error) === 'NoSuchKey') return undefined;
       throw this.failure(`read '${key}' from`, error);
+    }
+  }
+
+  async signedUrl(key: string): Promise<SignedUrl | undefined> {
+    try {
+      this.signer ??= S3UrlSigner.create(this.client, this.bucket, key);
+      const signer = await this.signer;
+      return signer && { url: await signer.sign(key), timeoutMs: this.requestTimeoutMs };
+    } catch (error) {
+      throw this.failure(`sign a download of '${key}' from`, error);
     }
   }
 

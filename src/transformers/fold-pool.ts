@@ -6,6 +6,8 @@ import { SourceDataError, StorageError, XetraEtlError } from '../common/errors.j
 import { holdYoungGeneration } from '../common/v8-heap.js';
 import type { XetraSourceConfig } from '../config/schema.js';
 import type { DaysSnapshot } from '../report/instrument-day.js';
+import type { SignedUrl } from '../storage/object-store.js';
+import { DownloadFailed } from '../storage/url-download.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
 import type { RejectedRow } from './source-rows.js';
 
@@ -23,6 +25,11 @@ export interface FoldPool {
    * bytes; undefined when the file is gone.
    */
   foldLocalFile?(where: string, file: string): Promise<PartialFold | undefined>;
+  /**
+   * Worker threads only: folds an S3 object that the thread downloads itself from a signed URL; a
+   * DownloadFailed says why the thread could not (nothing of the object is kept then).
+   */
+  foldUrl?(where: string, signed: SignedUrl): Promise<PartialFold | DownloadFailed>;
   close(): Promise<void>;
 }
 
@@ -31,8 +38,9 @@ export type FoldRequest =
   | { type: 'chunk'; id: number; chunk: Uint8Array }
   | { type: 'end'; id: number }
   | { type: 'file'; id: number; where: string; file: string }
+  | { type: 'url'; id: number; where: string; signed: SignedUrl }
   | ({ type: 'giveBack'; id: number } & Pick<DaysSnapshot, 'numbers' | 'ints' | 'isinBytes'>);
-export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number; rejects?: readonly RejectedRow[] } | { ok: true; gone: true } | { ok: false; name: string; message: string }) & { id: number };
+export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number; rejects?: readonly RejectedRow[] } | { ok: true; gone: true } | { ok: true; unread: string } | { ok: false; name: string; message: string }) & { id: number };
 
 /** The bundled worker: dist/ holds it next to the code of this module (scripts/build.mjs). */
 const BUNDLED_WORKER = new URL('./fold-worker.js', import.meta.url);
@@ -88,7 +96,7 @@ function inlinePool(source: XetraSourceConfig): FoldPool {
 
 class WorkerPool implements FoldPool {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve(fold: PartialFold | undefined): void; reject(error: Error): void }>();
+  private readonly pending = new Map<number, { resolve(fold: PartialFold | DownloadFailed | undefined): void; reject(error: Error): void }>();
   private readonly early = new Map<number, FoldReply>();
   /** Jobs not yet answered, per worker, and the worker of each job: a new job goes to the least busy. */
   private readonly openJobs: number[];
@@ -130,7 +138,7 @@ class WorkerPool implements FoldPool {
       },
       end: async () => {
         const fold = await this.request(worker, { type: 'end', id });
-        if (fold === undefined) throw new XetraEtlError(`${where}: a parsing thread lost the object`);
+        if (fold === undefined || fold instanceof DownloadFailed) throw new XetraEtlError(`${where}: a parsing thread lost the object`);
         return fold;
       },
     };
@@ -138,7 +146,14 @@ class WorkerPool implements FoldPool {
 
   foldLocalFile(where: string, file: string): Promise<PartialFold | undefined> {
     const [id, worker] = this.nextWorker();
-    return this.request(worker, { type: 'file', id, where, file });
+    return this.request(worker, { type: 'file', id, where, file }) as Promise<PartialFold | undefined>;
+  }
+
+  async foldUrl(where: string, signed: SignedUrl): Promise<PartialFold | DownloadFailed> {
+    const [id, worker] = this.nextWorker();
+    const fold = await this.request(worker, { type: 'url', id, where, signed });
+    if (fold === undefined) throw new XetraEtlError(`${where}: a parsing thread lost the object`);
+    return fold;
   }
 
   private nextWorker(): [number, Worker] {
@@ -152,9 +167,9 @@ class WorkerPool implements FoldPool {
   }
 
   /** Sends the request that finishes job `id` and waits for its reply (which may have come early, as a failure). */
-  private request(worker: Worker, message: FoldRequest): Promise<PartialFold | undefined> {
+  private request(worker: Worker, message: FoldRequest): Promise<PartialFold | DownloadFailed | undefined> {
     if (this.broken) return Promise.reject(this.broken);
-    const result = new Promise<PartialFold | undefined>((resolve, reject) => this.pending.set(message.id, { resolve, reject }));
+    const result = new Promise<PartialFold | DownloadFailed | undefined>((resolve, reject) => this.pending.set(message.id, { resolve, reject }));
     const early = this.early.get(message.id);
     if (early) {
       this.early.delete(message.id);
@@ -181,6 +196,7 @@ class WorkerPool implements FoldPool {
     this.openJobs[index] = (this.openJobs[index] ?? 1) - 1;
     if (!reply.ok) waiter.reject(reply.name === 'SourceDataError' ? new SourceDataError(reply.message) : reply.name === 'StorageError' ? new StorageError(reply.message) : new XetraEtlError(reply.message));
     else if ('gone' in reply) waiter.resolve(undefined);
+    else if ('unread' in reply) waiter.resolve(new DownloadFailed(reply.unread));
     else waiter.resolve({ ...reply, giveBack: () => { this.giveBack(index, reply.id, reply.days); } });
   }
 

@@ -3,6 +3,7 @@ import type { XetraSourceConfig } from '../config/schema.js';
 import { holdYoungGeneration } from '../common/v8-heap.js';
 import { DailyAggregator } from '../report/instrument-day.js';
 import { readLocalFileSync } from '../storage/local-store.js';
+import { DownloadFailed, downloadUrl } from '../storage/url-download.js';
 import type { FoldReply, FoldRequest } from './fold-pool.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
 
@@ -33,6 +34,15 @@ parentPort?.on('message', (request: FoldRequest) => {
     if (request.type === 'file') {
       const days = spare.pop() ?? new DailyAggregator();
       finish(id, foldFile(request.where, request.file, days), days);
+      return;
+    }
+    if (request.type === 'url') {
+      const days = spare.pop() ?? new DailyAggregator();
+      const fold = new ObjectFold(request.where, source, days);
+      downloadUrl(request.signed, (chunk) => { fold.push(chunk); }).then(
+        () => { finish(id, fold.end(), days); },
+        (error: unknown) => { failUrl(id, error, days); },
+      ).catch((error: unknown) => { failUrl(id, error, days); });
       return;
     }
     if (request.type === 'giveBack') {
@@ -72,6 +82,13 @@ function finish(id: number, fold: PartialFold | undefined, aggregator: DailyAggr
   const { days } = fold;
   lent.set(id, aggregator);
   reply({ id, ok: true, days, rows: fold.rows, dropped: fold.dropped, sawHeader: fold.sawHeader, ...(fold.rejects?.length ? { rejects: fold.rejects } : {}) }, [days.numbers.buffer, days.ints.buffer, days.isinBytes.buffer]);
+}
+
+/** A download that failed is answered as unread, so the main thread reads the object another way; a parse error as an error. */
+function failUrl(id: number, error: unknown, aggregator: DailyAggregator): void {
+  release(aggregator);
+  if (error instanceof DownloadFailed) reply({ id, ok: true, unread: error.message });
+  else reply({ id, ok: false, name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) });
 }
 
 function release(aggregator: DailyAggregator): void {

@@ -12,6 +12,7 @@ import { DailyAggregator } from '../report/instrument-day.js';
 import { planReport1, report1Rows, type Report1 } from '../report/report1.js';
 import { openFoldPool, type FoldPool } from './fold-pool.js';
 import type { PartialFold } from './object-fold.js';
+import { DownloadFailed } from '../storage/url-download.js';
 import type { FoldCounts, RejectedRow } from './source-rows.js';
 
 /** Date prefixes listed at once. */
@@ -66,6 +67,8 @@ export interface EtlDeps {
 export class XetraETL {
   /** Days on or after the extract date: what the meta file records once the report is written. */
   readonly metaUpdateList: readonly string[];
+  /** False once a parsing thread's download failed: S3 objects then stream through the S3 client. */
+  private threadsDownload = true;
 
   private constructor(
     private readonly src: S3BucketConnector,
@@ -141,13 +144,16 @@ export class XetraETL {
   private async foldObject(key: string, pool: FoldPool): Promise<PartialFold> {
     const where = `${this.src.location}/${key}`;
     const gone = (): SourceDataError => new SourceDataError(`${where}: the object was listed but is gone; rerun the job`);
-    // A parsing thread reads a local file itself; S3 bodies stream through here.
+    // A parsing thread reads a local file, or downloads an S3 object, itself; other bodies stream through here.
     const file = pool.foldLocalFile ? this.src.localFile(key) : undefined;
     let fold: PartialFold | undefined;
     if (file !== undefined && pool.foldLocalFile) {
       fold = await pool.foldLocalFile(where, file);
       if (fold === undefined) throw gone();
-    } else {
+    } else if (pool.foldUrl && this.threadsDownload) {
+      fold = await this.foldDownloaded(key, where, pool.foldUrl.bind(pool));
+    }
+    if (fold === undefined) {
       const job = pool.begin(where);
       if (!(await this.src.streamObject(key, (chunk) => { job.push(chunk); }, this.deps.signal))) {
         void job.end().catch(() => undefined);
@@ -157,6 +163,21 @@ export class XetraETL {
     }
     if (!fold.sawHeader) throw new SourceDataError(`${where}: the object is empty (0 bytes); expected a CSV header line. Remove it or replace it with the real file`);
     return fold;
+  }
+
+  /**
+   * The object folded by a parsing thread that downloads it from a signed URL; undefined when it is to be
+   * streamed instead. After a failed download the rest of the run streams every object through the S3 client,
+   * whose retries and error messages then decide: a failure that repeats costs one request, not one per object.
+   */
+  private async foldDownloaded(key: string, where: string, foldUrl: NonNullable<FoldPool['foldUrl']>): Promise<PartialFold | undefined> {
+    const signed = await this.src.signedUrl(key);
+    if (signed === undefined) return undefined;
+    const fold = await foldUrl(where, signed);
+    if (!(fold instanceof DownloadFailed)) return fold;
+    if (this.threadsDownload) this.deps.logger.warn(`${where}: the parsing thread's download failed (${fold.message}); this and the remaining objects are read through the S3 client`);
+    this.threadsDownload = false;
+    return undefined;
   }
 
   /** The report frame, with the target's column names; empty when nothing was read. */

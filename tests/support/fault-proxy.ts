@@ -105,7 +105,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const key = decodeURIComponent(rest.join('/'));
     const method = req.method ?? 'GET';
     const header = req.headers['if-none-match'];
-    const credential = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
+    // Signed in the Authorization header, or in the query of a presigned URL.
+    const credential = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? url.searchParams.get('X-Amz-Credential')?.split('/')[0];
     const recorded: RecordedRequest = { method, bucket, key, query: url.searchParams, operation: operationOf(method, key, url.searchParams), ifNoneMatch: typeof header === 'string' ? header : undefined, accessKeyId: credential };
     requests.push(recorded);
     allRequests.push(recorded);

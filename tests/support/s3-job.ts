@@ -73,6 +73,8 @@ export interface RigConfig {
   readonly logging?: Record<string, unknown>;
   /** Extra keys for the source section. */
   readonly source?: Record<string, unknown>;
+  /** The performance section; default: no parsing threads. */
+  readonly performance?: Record<string, unknown>;
 }
 
 /** configs/local.yml pointed at `endpoint` with env-var credentials, CSV reports and silent logs unless told. */
@@ -82,7 +84,7 @@ export async function writeRigConfig(options: RigConfig): Promise<string> {
   Object.assign(config.source ?? {}, { src_first_extract_date: FIRST_DATE, ...options.source });
   Object.assign(config.target ?? {}, { trg_format: options.format ?? 'csv' });
   config.logging = { level: 'silent', format: 'json', ...options.logging };
-  config.performance = { workers: 0 };
+  config.performance = options.performance ?? { workers: 0 };
   if (options.lock) config.lock = options.lock;
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'xetra-rel-')), 'config.yml');
   await writeFile(file, stringify(config));
