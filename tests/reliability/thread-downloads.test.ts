@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SourceDataError } from '../../src/common/errors.js';
 import { DailyAggregator } from '../../src/report/instrument-day.js';
 import type { ObjectStore, SignedUrl } from '../../src/storage/object-store.js';
 import { openObjectStore } from '../../src/storage/open-store.js';
@@ -121,7 +122,7 @@ describe('parsing threads downloading S3 objects themselves', () => {
     await rig.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bad/row.csv', Body: bad }));
     const lines = good.toString('utf8').trimEnd().split('\n').length;
     const failure = pool.foldUrl?.('s3/bad/row.csv', await signed('bad/row.csv'));
-    await expect(failure).rejects.toMatchObject({ name: 'SourceDataError' });
+    await expect(failure).rejects.toMatchObject({ name: SourceDataError.name });
     await expect(failure).rejects.toThrow(`s3/bad/row.csv: line ${lines + 1}: column StartPrice has 'abc', which is not a number; fix or remove the row`);
   });
 });
@@ -159,7 +160,7 @@ describe('the job with parsing threads that download', () => {
     expect(new Set(gets.map((r) => r.accessKeyId))).toEqual(new Set([SECRETS.XETRA_REL_KEY]));
   });
 
-  it('after a thread\'s download breaks, reads that object and the rest through the S3 client, with one warning, and writes the same report', async () => {
+  it('after a download on a thread breaks, reads that object and the rest through the S3 client, with one warning, and writes the same report', async () => {
     rig.proxy.addFault({ match: signedGet, fault: 'reset-response-body' });
     const { code, stderr, rows } = await run({ workers: 2, download_concurrency: 1 });
     expect(code).toBe(0);
