@@ -7,6 +7,10 @@ import path from 'node:path';
 export interface Sample {
   readonly seconds: number;
   readonly peakMiB: number;
+  /** The command's CPU time, user and system, all its threads (GNU time). */
+  readonly cpuSeconds: number;
+  /** This process's CPU time meanwhile: the loopback S3 server's work, for a run that reads from it. */
+  readonly hostCpuSeconds: number;
   /** The last 64 KiB of the command's standard output. */
   readonly stdout: string;
 }
@@ -14,23 +18,25 @@ export interface Sample {
 let counter = 0;
 
 /**
- * Spawns `command` under `/usr/bin/time -f %M` (its maximum resident set, in KiB) and times it with the monotonic
+ * Spawns `command` under `/usr/bin/time -f '%M %U %S'` (its maximum resident set in KiB, its CPU seconds) and times it with the monotonic
  * clock. Asynchronous, so a server in this process (the loopback S3) keeps serving. Throws with the child's stderr
  * when it exits non-zero.
  */
 export async function measure(command: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Sample> {
   const timeFile = path.join(tmpdir(), `xetra-bench-time-${process.pid}-${counter++}`);
-  const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%M', ...command], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = process.cpuUsage();
+  const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%M %U %S', ...command], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const started = process.hrtime.bigint();
   let [stdout, stderr] = ['', ''];
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = (stdout + chunk).slice(-65536)));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('close', resolve));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const kib = Number((await readFile(timeFile, 'utf8').catch(() => '')).trim().split('\n').at(-1));
+  const { user, system } = process.cpuUsage(host);
+  const [kib = NaN, userSeconds = NaN, systemSeconds = NaN] = ((await readFile(timeFile, 'utf8').catch(() => '')).trim().split('\n').at(-1) ?? '').split(' ').map(Number);
   await rm(timeFile, { force: true });
   if (code !== 0) throw new Error(`${command.join(' ')} exited ${code}: ${stderr.trim()}`);
-  return { seconds, peakMiB: kib / 1024, stdout };
+  return { seconds, peakMiB: kib / 1024, cpuSeconds: userSeconds + systemSeconds, hostCpuSeconds: (user + system) / 1e6, stdout };
 }
 
 export function median(xs: readonly number[]): number {

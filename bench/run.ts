@@ -149,11 +149,11 @@ async function benchSize(data: Dataset, duckdbScript: string, s3: S3TestServer |
     for (const contender of [...list.slice(round % list.length), ...list.slice(0, round % list.length)]) {
       const { command, env } = await contender.prepare(round);
       const sample = await measure(command, { cwd: repoRoot, ...(env ? { env } : {}) });
-      log(`${data.spec.name} ${round < warmups ? 'warm-up' : `run ${round - warmups + 1}/${runs}`}: ${contender.name} ${sample.seconds.toFixed(2)} s, ${sample.peakMiB.toFixed(0)} MiB`);
+      log(`${data.spec.name} ${round < warmups ? 'warm-up' : `run ${round - warmups + 1}/${runs}`}: ${contender.name} ${sample.seconds.toFixed(2)} s, ${sample.peakMiB.toFixed(0)} MiB, CPU ${sample.cpuSeconds.toFixed(2)} s (this process meanwhile ${sample.hostCpuSeconds.toFixed(2)} s)`);
       if (round === 0) reports.set(contender.name, await contender.report());
       if (round < warmups) continue;
       record(contender.name, sample);
-      if (contender.statementSeconds) record(STATEMENT, { seconds: contender.statementSeconds(sample.stdout), peakMiB: NaN, stdout: '' });
+      if (contender.statementSeconds) record(STATEMENT, { seconds: contender.statementSeconds(sample.stdout), peakMiB: NaN, cpuSeconds: NaN, hostCpuSeconds: NaN, stdout: '' });
     }
   }
   const empty: Table = { columns: [], rows: [] };

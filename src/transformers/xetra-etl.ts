@@ -112,8 +112,8 @@ export class XetraETL {
       if (fold.rows === 0) totals.headerOnlyFiles += 1;
     };
     const pool = openFoldPool(this.srcArgs, keys.length < MIN_KEYS_FOR_WORKERS ? 0 : workers);
-    // Where the threads read the files themselves this thread only merges, and makes too little garbage for
-    // smaller heaps to cost time; where it downloads or parses, they cost it (v8-heap.ts).
+    // Where the threads read local files this thread only merges, and no thread makes enough young garbage for
+    // smaller heaps to cost time; where bodies arrive over HTTP, on this thread or the threads, they cost it (v8-heap.ts).
     favourMemoryOverSpeed(pool.foldLocalFile !== undefined && this.src.readsLocalFiles);
     try {
       await inOrder(keys, concurrency, (key) => this.foldObject(key, pool), absorb, signal);
