@@ -1,15 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
+import { DownloadFailed } from './download-failed.js';
 import type { SignedUrl } from './object-store.js';
 import { expectedChecksum, type ExpectedChecksum } from './response-checksum.js';
 
 /** Connections stay open between objects, as the SDK's do: one TLS handshake per connection, not per object. */
 const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
 
-/** Why a download from a signed URL did not deliver the whole object; the caller reads it another way. */
-export class DownloadFailed extends Error {
-  override readonly name = 'DownloadFailed';
-}
 
 /**
  * GETs a signed URL and hands each chunk of the body to `onChunk` as it arrives, so the socket's flow

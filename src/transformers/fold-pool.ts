@@ -7,7 +7,7 @@ import { holdYoungGeneration } from '../common/v8-heap.js';
 import type { XetraSourceConfig } from '../config/schema.js';
 import type { DaysSnapshot } from '../report/instrument-day.js';
 import type { SignedUrl } from '../storage/object-store.js';
-import { DownloadFailed } from '../storage/url-download.js';
+import { DownloadFailed } from '../storage/download-failed.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
 import type { RejectedRow } from './source-rows.js';
 

@@ -3,7 +3,7 @@ import type { XetraSourceConfig } from '../config/schema.js';
 import { holdYoungGeneration } from '../common/v8-heap.js';
 import { DailyAggregator } from '../report/instrument-day.js';
 import { readLocalFileSync } from '../storage/local-store.js';
-import { DownloadFailed, downloadUrl } from '../storage/url-download.js';
+import { DownloadFailed } from '../storage/download-failed.js';
 import type { FoldReply, FoldRequest } from './fold-pool.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
 
@@ -12,6 +12,11 @@ const source = workerData as XetraSourceConfig;
 // Set here, after this thread's start (which undoes it on Node 20), it holds every thread's young generation:
 // each thread's grew from 4 to 8 MiB over a 19 M-row read, and the peak was 143 MiB against 124–125.
 holdYoungGeneration();
+/**
+ * The download code, loaded by a thread's first download: threads that read local files never load HTTP, TLS and
+ * the checksums, which, loaded with the thread, took 1 M rows from 88–90 to 92–93 MiB (6 alternating pairs).
+ */
+let downloads: Promise<typeof import('../storage/url-download.js')> | undefined;
 const jobs = new Map<number, { fold: ObjectFold; days: DailyAggregator } | undefined>();
 /** One read buffer for every local file: the parser copies what it keeps, and fresh buffers cost page faults. */
 const readBuffer = Buffer.allocUnsafe(1 << 16);
@@ -39,7 +44,8 @@ parentPort?.on('message', (request: FoldRequest) => {
     if (request.type === 'url') {
       const days = spare.pop() ?? new DailyAggregator();
       const fold = new ObjectFold(request.where, source, days);
-      downloadUrl(request.signed, (chunk) => { fold.push(chunk); }).then(
+      downloads ??= import('../storage/url-download.js');
+      downloads.then(({ downloadUrl }) => downloadUrl(request.signed, (chunk) => { fold.push(chunk); })).then(
         () => { finish(id, fold.end(), days); },
         (error: unknown) => { failUrl(id, error, days); },
       ).catch((error: unknown) => { failUrl(id, error, days); });

@@ -12,7 +12,7 @@ import { DailyAggregator } from '../report/instrument-day.js';
 import { planReport1, report1Rows, type Report1 } from '../report/report1.js';
 import { openFoldPool, type FoldPool } from './fold-pool.js';
 import type { PartialFold } from './object-fold.js';
-import { DownloadFailed } from '../storage/url-download.js';
+import { DownloadFailed } from '../storage/download-failed.js';
 import type { FoldCounts, RejectedRow } from './source-rows.js';
 
 /** Date prefixes listed at once. */

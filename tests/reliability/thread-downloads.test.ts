@@ -11,7 +11,7 @@ import { SourceDataError } from '../../src/common/errors.js';
 import { DailyAggregator } from '../../src/report/instrument-day.js';
 import type { ObjectStore, SignedUrl } from '../../src/storage/object-store.js';
 import { openObjectStore } from '../../src/storage/open-store.js';
-import { DownloadFailed } from '../../src/storage/url-download.js';
+import { DownloadFailed } from '../../src/storage/download-failed.js';
 import { openFoldPool, type FoldPool } from '../../src/transformers/fold-pool.js';
 import { ObjectFold, type PartialFold } from '../../src/transformers/object-fold.js';
 import { ensureBuilt, repoRoot } from '../support/run-cli.js';

@@ -4,7 +4,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DownloadFailed, downloadUrl } from '../../src/storage/url-download.js';
+import { DownloadFailed } from '../../src/storage/download-failed.js';
+import { downloadUrl } from '../../src/storage/url-download.js';
 
 const BODY = '123456789';
 const CHECK_VALUES = {
