@@ -7,7 +7,6 @@ import { expectedChecksum, type ExpectedChecksum } from './response-checksum.js'
 /** Connections stay open between objects, as the SDK's do: one TLS handshake per connection, not per object. */
 const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
 
-
 /**
  * GETs a signed URL and hands each chunk of the body to `onChunk` as it arrives, so the socket's flow
  * control holds back a server that sends faster than `onChunk` consumes. Resolves once the body arrived
