@@ -173,7 +173,7 @@ export class XetraETL {
   private async foldDownloaded(key: string, where: string, foldUrl: NonNullable<FoldPool['foldUrl']>): Promise<PartialFold | undefined> {
     const signed = await this.src.signedUrl(key);
     if (signed === undefined) return undefined;
-    const fold = await foldUrl(where, signed);
+    const fold = await untilAborted(foldUrl(where, signed), this.deps.signal);
     if (!(fold instanceof DownloadFailed)) return fold;
     if (this.threadsDownload) this.deps.logger.warn(`${where}: the parsing thread's download failed (${fold.message}); this and the remaining objects are read through the S3 client`);
     this.threadsDownload = false;
@@ -273,4 +273,18 @@ function rejectsFrame(rejects: readonly RejectedRow[]): Frame {
       { name: 'row', type: 'string', values: rejects.map((r) => r.fields.map(csvField).join(',')) },
     ],
   };
+}
+
+/**
+ * `promise`, or the signal's reason once it aborts: a stop need not wait for a thread's download to end (closing
+ * the pool ends it), as it need not for a body streaming through the S3 client.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const stop = (): void => { reject(signal.reason as Error); }; // the CLI aborts with an Error, as streamObject throws it
+    if (signal.aborted) stop();
+    signal.addEventListener('abort', stop, { once: true });
+    promise.then(resolve, reject).finally(() => { signal.removeEventListener('abort', stop); });
+  });
 }

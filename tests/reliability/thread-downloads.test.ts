@@ -2,6 +2,7 @@
 // the fault proxy in front of the loopback S3 server. A thread folds what it downloads exactly as the main thread
 // folds the same bytes; a download that breaks in any way comes back as DownloadFailed with nothing of it kept (the
 // job then reads the object through the S3 client); a bad row is a SourceDataError, as from any other path.
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,9 +15,9 @@ import { openObjectStore } from '../../src/storage/open-store.js';
 import { DownloadFailed } from '../../src/storage/download-failed.js';
 import { openFoldPool, type FoldPool } from '../../src/transformers/fold-pool.js';
 import { ObjectFold, type PartialFold } from '../../src/transformers/object-fold.js';
-import { ensureBuilt, repoRoot } from '../support/run-cli.js';
+import { cliPath, ensureBuilt, repoRoot } from '../support/run-cli.js';
 import { getObjectBytes } from '../support/s3-server.js';
-import { SECRET_ENV, SECRETS, reports, runRigCli, seedSampleSource, seedTarget, startRig, writeRigConfig, type Rig } from '../support/s3-job.js';
+import { META_KEY, SECRET_ENV, SECRETS, SEEDED_META, TODAY, objectText, reports, runRigCli, seedSampleSource, seedTarget, snapshot, startRig, writeRigConfig, type Rig } from '../support/s3-job.js';
 import { XETRA_SOURCE } from '../support/xetra-source.js';
 
 const BUCKET = 'dl-src';
@@ -173,5 +174,29 @@ describe('the job with parsing threads that download', () => {
     expect(after[0]?.key).toBe(broken?.key);
     expect(after.length).toBeGreaterThan(5);
     expect(after.filter(signedGet)).toEqual([]);
+  });
+
+  it('stops at SIGTERM without waiting for a download that hangs: exit 143 at once, no report, the meta file unchanged', async () => {
+    runs += 1;
+    const trg = `dl-trg-${runs}`;
+    await seedTarget(rig.client, trg);
+    const config = await writeRigConfig({ endpoint: rig.proxy.endpoint, src: BUCKET, trg, performance: { workers: 2 }, logging: { level: 'warn' } });
+    rig.proxy.reset();
+    rig.proxy.addFault({ match: signedGet, fault: 'hold' }); // never answered until released: the download hangs
+    const child = spawn(process.execPath, [cliPath, config, '--today', TODAY], { stdio: ['ignore', 'ignore', 'pipe'], env: SECRET_ENV });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+    await rig.proxy.waitForFault();
+    const killedAt = Date.now();
+    child.kill('SIGTERM');
+    const code = await exited;
+    const seconds = (Date.now() - killedAt) / 1000;
+    rig.proxy.releaseHeld();
+    expect(code).toBe(143);
+    expect(seconds).toBeLessThan(5); // the hung download alone would hold it to the 20 s grace
+    expect(stderr).toContain('xetra-etl: stopped by SIGTERM: no report was written and the meta file is unchanged');
+    expect(await objectText(rig.client, trg, META_KEY)).toBe(SEEDED_META);
+    expect(Object.keys(await snapshot(rig.client, trg))).toEqual([META_KEY]);
   });
 });
