@@ -45,10 +45,10 @@ parentPort?.on('message', (request: FoldRequest) => {
       const days = spare.pop() ?? new DailyAggregator();
       const fold = new ObjectFold(request.where, source, days);
       downloads ??= import('../storage/url-download.js');
-      downloads.then(({ downloadUrl }) => downloadUrl(request.signed, (chunk) => { fold.push(chunk); })).then(
-        () => { finish(id, fold.end(), days); },
-        (error: unknown) => { failUrl(id, error, days); },
-      ).catch((error: unknown) => { failUrl(id, error, days); });
+      downloads
+        .then(({ downloadUrl }) => downloadUrl(request.signed, (chunk) => { fold.push(chunk); }))
+        .then(() => { finish(id, fold.end(), days); })
+        .catch((error: unknown) => { failUrl(id, error, days); });
       return;
     }
     if (request.type === 'giveBack') {
