@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../common/errors.js';
+import { isCode } from './local-file.js';
 import { compareKeys, type ObjectStore } from './object-store.js';
 
 /** Uploads in progress are written under this name first, then renamed, and never listed. */
@@ -111,37 +112,4 @@ export class LocalObjectStore implements ObjectStore {
       }
     }
   }
-}
-
-/**
- * Reads a local object's file on the calling thread (a parsing thread), through one reused buffer:
- * `onChunk` must be done with each chunk before it returns. False when the file is gone.
- */
-export function readLocalFileSync(file: string, where: string, buffer: Uint8Array, onChunk: (chunk: Uint8Array) => void): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    if (isCode(error, 'ENOENT')) return false;
-    throw new StorageError(`cannot read ${where}: ${String(error)}`);
-  }
-  try {
-    for (;;) {
-      let read: number;
-      try {
-        read = readSync(fd, buffer, 0, buffer.length, null);
-      } catch (error) {
-        if (isCode(error, 'EISDIR')) return false;
-        throw new StorageError(`cannot read ${where}: ${String(error)}; nothing was written, rerun the job`);
-      }
-      if (read === 0) return true;
-      onChunk(buffer.subarray(0, read));
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === code;
 }

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { XetraSourceConfig } from '../config/schema.js';
 import { holdYoungGeneration } from '../common/v8-heap.js';
 import { DailyAggregator } from '../report/instrument-day.js';
-import { readLocalFileSync } from '../storage/local-store.js';
+import { readLocalFileSync } from '../storage/local-file.js';
 import { DownloadFailed } from '../storage/download-failed.js';
 import type { FoldReply, FoldRequest } from './fold-pool.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
