@@ -39,10 +39,11 @@ export interface DayColumns {
 
 /**
  * An aggregator's arrays, of which the first `count` days are used: what `merge` reads, and what a parsing
- * thread hands over (the arrays themselves, which come back to it once merged).
+ * thread hands over (the block that holds the arrays, which comes back to it once merged).
  */
 export interface DaysSnapshot {
   readonly count: number;
+  readonly block: ArrayBuffer;
   readonly numbers: Float64Array<ArrayBuffer>;
   readonly ints: Int32Array<ArrayBuffer>;
   readonly isinBytes: Uint8Array<ArrayBuffer>;
@@ -79,11 +80,16 @@ const decoder = new TextDecoder();
  */
 export class DailyAggregator {
   private count = 0;
+  /** Room for this many days in the block (see `allocate`), and for this many bytes of ISINs. */
+  private dayRoom = 0;
+  private isinRoom = 0;
   private numbers!: Float64Array<ArrayBuffer>;
   private ints!: Int32Array<ArrayBuffer>;
+  /** Room for the hash table at its largest, so growing it reuses its pages instead of leaving old tables to V8. */
+  private table!: Int32Array<ArrayBuffer>;
   private isinBytes!: Uint8Array<ArrayBuffer>;
   private isinBytesUsed = 0;
-  /** Day index + 1 per slot of an open-addressing table; 0 is a free slot. */
+  /** Day index + 1 per slot of an open-addressing table; 0 is a free slot. The prefix of `table` in use. */
   private slots!: Int32Array<ArrayBuffer>;
   private readonly dates: string[] = [];
   private readonly dateIds = new Map<string, number>();
@@ -118,28 +124,43 @@ export class DailyAggregator {
     this.allocate(INITIAL_DAYS);
   }
 
-  private allocate(days: number): void {
-    this.numbers = new Float64Array(days * NUMBERS);
-    this.ints = new Int32Array(days * INTS);
-    this.isinBytes = new Uint8Array(days * 12);
-    // The table is not reserved: hashing writes all over it, so all of it would be resident.
-    this.slots = new Int32Array(INITIAL_DAYS * 2);
+  /**
+   * One block for the four arrays. glibc raises its mmap threshold to the size of any mapped block of up to 32 MiB
+   * that is freed, and then keeps freed heap memory up to twice that: a run's aggregator as four arrays of 8–56 MiB,
+   * let go before the write, sent the write's buffers to the heap, where they stayed resident (19 M rows peaked at
+   * 113–115 MiB in the write; with one 92 MiB block, 108–110 at the end of the read).
+   */
+  private allocate(days: number, isinRoom = days * 12): void {
+    this.use(new ArrayBuffer(days * (NUMBERS * 8 + INTS * 4) + tableSize(days) * 4 + isinRoom), days, isinRoom);
+  }
+
+  private use(block: ArrayBuffer, days: number, isinRoom: number): void {
+    this.dayRoom = days;
+    this.isinRoom = isinRoom;
+    let at = 0;
+    this.numbers = new Float64Array(block, at, days * NUMBERS);
+    at += this.numbers.byteLength;
+    this.ints = new Int32Array(block, at, days * INTS);
+    at += this.ints.byteLength;
+    // Hashing writes all over the table, so only the prefix in use is handed out: the pages past it stay untouched.
+    this.table = new Int32Array(block, at, tableSize(days));
+    at += this.table.byteLength;
+    this.isinBytes = new Uint8Array(block, at, isinRoom);
+    this.slots = this.table.subarray(0, INITIAL_DAYS * 2);
   }
 
   /**
-   * Takes back the arrays of this aggregator's `view()` after they went to another thread and came back (sending
-   * them left it with detached ones), and forgets every day.
+   * Takes back the block of this aggregator's `view()` after it went to another thread and came back (sending
+   * it left this aggregator with detached views), and forgets every day.
    */
-  adopt(returned: Pick<DaysSnapshot, 'numbers' | 'ints' | 'isinBytes'>): void {
-    this.numbers = returned.numbers;
-    this.ints = returned.ints;
-    this.isinBytes = returned.isinBytes;
+  adopt(block: ArrayBuffer): void {
+    this.use(block, this.dayRoom, this.isinRoom);
     this.clear();
   }
 
   /** The arrays as they are (a view: valid until this aggregator changes); `merge` reads this. */
   view(): DaysSnapshot {
-    return { count: this.count, numbers: this.numbers, ints: this.ints, isinBytes: this.isinBytes, dates: this.dates, longTimes: [...this.longTimes] };
+    return { count: this.count, block: this.numbers.buffer, numbers: this.numbers, ints: this.ints, isinBytes: this.isinBytes, dates: this.dates, longTimes: [...this.longTimes] };
   }
 
   /**
@@ -292,8 +313,8 @@ export class DailyAggregator {
   /** A new empty day: its first row then sets every field (any time is earlier than +∞ and later than −∞). */
   private create(slot: number, buf: Uint8Array, start: number, end: number, hash: number, dateId: number): number {
     const day = this.count;
-    if ((day + 1) * NUMBERS > this.numbers.length) this.grow();
-    if (this.isinBytesUsed + end - start > this.isinBytes.length) this.isinBytes = enlarged(this.isinBytes, this.isinBytesUsed + end - start);
+    if (day === this.dayRoom) this.grow(Math.max(day * 2, INITIAL_DAYS), Math.max(this.isinRoom, day * 24));
+    if (this.isinBytesUsed + end - start > this.isinRoom) this.grow(this.dayRoom, Math.max(this.isinRoom * 2, this.isinBytesUsed + end - start));
     this.isinBytes.set(buf.subarray(start, end), this.isinBytesUsed);
     const i = day * INTS;
     this.ints[i + ISIN_START] = this.isinBytesUsed;
@@ -315,13 +336,25 @@ export class DailyAggregator {
     return day;
   }
 
-  private grow(): void {
-    this.numbers = enlarged(this.numbers, INITIAL_DAYS * NUMBERS);
-    this.ints = enlarged(this.ints, INITIAL_DAYS * INTS);
+  /** A larger block, with the days and the table copied over (a slot found before still holds). */
+  private grow(days: number, isinRoom: number): void {
+    const { numbers, ints, isinBytes, slots, count } = this;
+    this.allocate(days, isinRoom);
+    this.numbers.set(numbers.subarray(0, count * NUMBERS));
+    this.ints.set(ints.subarray(0, count * INTS));
+    this.isinBytes.set(isinBytes.subarray(0, this.isinBytesUsed));
+    this.table.set(slots);
+    this.slots = this.table.subarray(0, slots.length);
   }
 
+  /**
+   * The table at `size` slots, in the pages it had (the block has room for a table of twice its days): built
+   * again from the days, not from the old slots. A new table per doubling left the old ones to V8, which at 244,114
+   * days still held 1–2 MiB of them at the read's end.
+   */
   private rehash(size: number): void {
-    this.slots = new Int32Array(size);
+    this.slots = this.table.subarray(0, size);
+    this.slots.fill(0);
     const mask = size - 1;
     for (let day = 0; day < this.count; day++) {
       const i = day * INTS;
@@ -343,14 +376,15 @@ function utf8Text(bytes: Uint8Array, start: number, end: number): string {
   return text;
 }
 
+/** Slots for `days` days at most half full: a power of two, as `find` masks the hash. */
+function tableSize(days: number): number {
+  let size = INITIAL_DAYS * 2;
+  while (size < days * 2) size *= 2;
+  return size;
+}
+
 function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
   if (aEnd - aStart !== bEnd - bStart) return false;
   for (let k = 0; k < aEnd - aStart; k++) if (a[aStart + k] !== b[bStart + k]) return false;
   return true;
-}
-
-function enlarged<T extends Float64Array | Int32Array | Uint8Array>(array: T, atLeast: number): T {
-  const bigger = new (array.constructor as new (length: number) => T)(Math.max(atLeast, array.length * 2));
-  bigger.set(array);
-  return bigger;
 }

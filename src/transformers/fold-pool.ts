@@ -39,7 +39,7 @@ export type FoldRequest =
   | { type: 'end'; id: number }
   | { type: 'file'; id: number; where: string; file: string }
   | { type: 'url'; id: number; where: string; signed: SignedUrl }
-  | ({ type: 'giveBack'; id: number } & Pick<DaysSnapshot, 'numbers' | 'ints' | 'isinBytes'>);
+  | { type: 'giveBack'; id: number; block: ArrayBuffer };
 export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number; rejects?: readonly RejectedRow[] } | { ok: true; gone: true } | { ok: true; unread: string } | { ok: false; name: string; message: string }) & { id: number };
 
 /** The bundled worker: dist/ holds it next to the code of this module (scripts/build.mjs). */
@@ -201,9 +201,9 @@ class WorkerPool implements FoldPool {
   }
 
   /** The arrays go back to the thread that filled them (transferred, not copied), so it allocates none per object. */
-  private giveBack(index: number, id: number, { numbers, ints, isinBytes }: DaysSnapshot): void {
-    if (this.closing || numbers.buffer.byteLength === 0) return;
-    this.workers[index]?.postMessage({ type: 'giveBack', id, numbers, ints, isinBytes } satisfies FoldRequest, [numbers.buffer, ints.buffer, isinBytes.buffer]);
+  private giveBack(index: number, id: number, { block }: DaysSnapshot): void {
+    if (this.closing || block.byteLength === 0) return;
+    this.workers[index]?.postMessage({ type: 'giveBack', id, block } satisfies FoldRequest, [block]);
   }
 
   private failAll(error: Error): void {

@@ -55,7 +55,7 @@ parentPort?.on('message', (request: FoldRequest) => {
       const aggregator = lent.get(id);
       lent.delete(id);
       if (aggregator) {
-        aggregator.adopt(request);
+        aggregator.adopt(request.block);
         spare.push(aggregator);
       }
       return;
@@ -87,7 +87,7 @@ function finish(id: number, fold: PartialFold | undefined, aggregator: DailyAggr
   }
   const { days } = fold;
   lent.set(id, aggregator);
-  reply({ id, ok: true, days, rows: fold.rows, dropped: fold.dropped, sawHeader: fold.sawHeader, ...(fold.rejects?.length ? { rejects: fold.rejects } : {}) }, [days.numbers.buffer, days.ints.buffer, days.isinBytes.buffer]);
+  reply({ id, ok: true, days, rows: fold.rows, dropped: fold.dropped, sawHeader: fold.sawHeader, ...(fold.rejects?.length ? { rejects: fold.rejects } : {}) }, [days.block]);
 }
 
 /** A download that failed is answered as unread, so the main thread reads the object another way; a parse error as an error. */
