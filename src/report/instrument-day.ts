@@ -97,8 +97,8 @@ export class DailyAggregator {
   private readonly longTimes = new Map<number, string>();
 
   /**
-   * @param reserveDays room for this many days before an array has to grow. A large reservation costs
-   *   address space, not memory: the arrays come zeroed from the OS, and only the pages written to are resident.
+   * @param reserveDays room for this many days before the block has to grow. A large reservation costs
+   *   address space, not memory: the block comes zeroed from the OS, and only the pages written to are resident.
    */
   constructor(reserveDays = INITIAL_DAYS) {
     this.allocate(reserveDays);
