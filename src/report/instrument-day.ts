@@ -128,7 +128,7 @@ export class DailyAggregator {
    * One block for the four arrays. glibc raises its mmap threshold to the size of any mapped block of up to 32 MiB
    * that is freed, and then keeps freed heap memory up to twice that: a run's aggregator as four arrays of 8–56 MiB,
    * let go before the write, sent the write's buffers to the heap, where they stayed resident (19 M rows peaked at
-   * 113–115 MiB in the write; with one 92 MiB block, 108–110 at the end of the read).
+   * 114–116 MiB, at the end of the write; with one 92 MiB block, 110, at the end of the read).
    */
   private allocate(days: number, isinRoom = days * 12): void {
     this.use(new ArrayBuffer(days * (NUMBERS * 8 + INTS * 4) + tableSize(days) * 4 + isinRoom), days, isinRoom);
