@@ -80,7 +80,10 @@ const decoder = new TextDecoder();
  */
 export class DailyAggregator {
   private count = 0;
-  /** Room for this many days in the block (see `allocate`), and for this many bytes of ISINs. */
+  /**
+   * Room for this many days in the block (see `allocate`), and for this many bytes of ISINs: kept apart from the
+   * views, which read as empty while the block is with a parsing thread, so `adopt` can lay them out again.
+   */
   private dayRoom = 0;
   private isinRoom = 0;
   private numbers!: Float64Array<ArrayBuffer>;
