@@ -31,6 +31,11 @@ export class S3BucketConnector {
     return this.store.localFile !== undefined;
   }
 
+  /** True when objects can be read from signed URLs (`signedUrl`), by a parsing thread for example. */
+  get signsUrls(): boolean {
+    return this.store.signedUrl !== undefined;
+  }
+
   assertReachable(): Promise<void> {
     return this.store.assertReachable();
   }

@@ -45,15 +45,27 @@ export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; row
 /** The bundled worker: dist/ holds it next to the code of this module (scripts/build.mjs). */
 const BUNDLED_WORKER = new URL('./fold-worker.js', import.meta.url);
 
+export interface PoolOptions {
+  /** The threads will download objects (`foldUrl`): they load the HTTP code as they start, not on the first object. */
+  readonly downloads?: boolean;
+  readonly workerFile?: URL;
+}
+
+/** What a thread is started with. */
+export interface ThreadData {
+  readonly source: XetraSourceConfig;
+  readonly downloads: boolean;
+}
+
 /**
  * A pool of `workers` threads, or the main thread when `workers` is 0 or the bundled worker is not
  * there (running from TypeScript sources, as the in-process tests do).
  */
-export function openFoldPool(source: XetraSourceConfig, workers: number | 'auto', workerFile: URL = BUNDLED_WORKER): FoldPool {
+export function openFoldPool(source: XetraSourceConfig, workers: number | 'auto', { downloads = false, workerFile = BUNDLED_WORKER }: PoolOptions = {}): FoldPool {
   const cores = usableCores();
   const count = workers === 'auto' ? (cores < 2 ? 0 : Math.min(cores, 4)) : workers;
   if (count < 1 || !existsSync(fileURLToPath(workerFile))) return inlinePool(source);
-  return new WorkerPool(source, count, workerFile);
+  return new WorkerPool({ source, downloads }, count, workerFile);
 }
 
 /**
@@ -106,11 +118,11 @@ class WorkerPool implements FoldPool {
   /** Set when a worker died: every job still open fails with it instead of waiting forever. */
   private broken: Error | undefined;
 
-  constructor(source: XetraSourceConfig, count: number, workerFile: URL) {
+  constructor(data: ThreadData, count: number, workerFile: URL) {
     this.workers = Array.from({ length: count }, () => {
       // No young-generation cap here (8 MiB did not lower the peak: 4 M rows 159 MiB with it, 152 without); each
       // thread holds its young generation at its size once started (fold-worker.ts).
-      const worker = new Worker(workerFile, { workerData: source });
+      const worker = new Worker(workerFile, { workerData: data });
       worker.on('message', (reply: FoldReply) => {
         this.settle(reply);
       });

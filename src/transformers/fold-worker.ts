@@ -1,14 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { XetraSourceConfig } from '../config/schema.js';
 import { holdYoungGeneration } from '../common/v8-heap.js';
 import { DailyAggregator } from '../report/instrument-day.js';
 import { readLocalFileSync } from '../storage/local-file.js';
 import { DownloadFailed } from '../storage/download-failed.js';
-import type { FoldReply, FoldRequest } from './fold-pool.js';
+import type { FoldReply, FoldRequest, ThreadData } from './fold-pool.js';
 import { ObjectFold, type PartialFold } from './object-fold.js';
 
 /** A fold worker: parses the objects the main thread streams to it, or local files it reads itself, one ObjectFold per job. */
-const source = workerData as XetraSourceConfig;
+const { source, downloads: willDownload } = workerData as ThreadData;
 // Set here, after this thread's start (which undoes it on Node 20), it holds every thread's young generation:
 // each thread's grew from 4 to 8 MiB over a 19 M-row read, and the peak was 143 MiB against 124–125.
 holdYoungGeneration();
@@ -17,6 +16,8 @@ holdYoungGeneration();
  * the checksums, which, loaded with the thread, took 1 M rows from 88–90 to 92–93 MiB (6 alternating pairs).
  */
 let downloads: Promise<typeof import('../storage/url-download.js')> | undefined;
+// A pool that will download says so: loading the code now overlaps the main thread's listing of the source.
+if (willDownload) downloads = import('../storage/url-download.js');
 const jobs = new Map<number, { fold: ObjectFold; days: DailyAggregator } | undefined>();
 /** One read buffer for every local file: the parser copies what it keeps, and fresh buffers cost page faults. */
 const readBuffer = Buffer.allocUnsafe(1 << 16);

@@ -31,7 +31,7 @@ describe('parsing threads reading local files', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    pool = openFoldPool(XETRA_SOURCE, 2, pathToFileURL(path.join(repoRoot, 'dist/fold-worker.js')));
+    pool = openFoldPool(XETRA_SOURCE, 2, { workerFile: pathToFileURL(path.join(repoRoot, 'dist/fold-worker.js')) });
     dir = await mkdtemp(path.join(tmpdir(), 'xetra-threads-'));
     return () => pool.close();
   }, 120_000);
@@ -102,7 +102,7 @@ describe('parsing threads reading local files', () => {
   });
 
   it('in skip mode (source.bad_rows: skip), hand back the rejected rows with their object, line and reason', async () => {
-    const skipping = openFoldPool({ ...XETRA_SOURCE, bad_rows: 'skip' }, 1, pathToFileURL(path.join(repoRoot, 'dist/fold-worker.js')));
+    const skipping = openFoldPool({ ...XETRA_SOURCE, bad_rows: 'skip' }, 1, { workerFile: pathToFileURL(path.join(repoRoot, 'dist/fold-worker.js')) });
     try {
       const file = path.join(dir, 'skip.csv');
       await writeFile(file, `${sourceFile(3)}"DE0000000001","X","N","Common stock","EUR",1,2017-07-24,09:05,abc,1,1,1,1,1\n${sourceFile(2).slice(HEADER.length)}`);
