@@ -124,9 +124,12 @@ export class XetraETL {
         await pool.close();
         pool = openFoldPool(this.srcArgs, 0);
       }
+      const threadsParse = pool.foldLocalFile !== undefined;
       // Where the threads read local files this thread only merges, and no thread makes enough young garbage for
       // smaller heaps to cost time; where bodies arrive over HTTP, on this thread or the threads, they cost it (v8-heap.ts).
-      favourMemoryOverSpeed(pool.foldLocalFile !== undefined && this.src.readsLocalFiles);
+      favourMemoryOverSpeed(threadsParse && this.src.readsLocalFiles);
+      // This thread waits meanwhile; the report's write, at the end and alone, then runs compiled code.
+      if (threadsParse) this.trg.warmUpWriter(this.trgArgs.trg_format);
       await inOrder(keys, concurrency, (key) => this.foldObject(key, pool), absorb, signal);
     } finally {
       await pool.close();

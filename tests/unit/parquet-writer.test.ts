@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameToParquet } from '../../src/formats/parquet-writer.js';
+import { frameToParquet, warmUpParquetWriter } from '../../src/formats/parquet-writer.js';
 import { readParquet } from '../support/parquet.js';
 
 describe('Parquet report writer', () => {
@@ -11,6 +11,21 @@ describe('Parquet report writer', () => {
     const read = (await readParquet(bytes)).rows.map((r) => r.change);
     const signs = read.map((v) => (typeof v === 'number' && v === 0 ? (Object.is(v, -0) ? '-0' : '+0') : v));
     expect(signs).toEqual(Array.from({ length: 100 }, () => ['+0', '-0', 1.5, '-0', '+0', null, null, Infinity, -Infinity]).flat());
+  });
+
+  it('writes the same bytes after the warm-up as before it', async () => {
+    const frame = {
+      columns: [
+        { name: 'isin', type: 'string', values: ['DE0007164600', 'AT0000A0E9W5', 'DE0007164600'] },
+        { name: 'opening_price_eur', type: 'double', values: Float64Array.of(35.5, NaN, -0) },
+        { name: 'daily_traded_volume', type: 'int64', values: Float64Array.of(1088, 0, 7) },
+      ],
+    } as const;
+    const before = await frameToParquet(frame);
+    await warmUpParquetWriter();
+    const after = await frameToParquet(frame);
+    expect(Buffer.from(after).equals(Buffer.from(before))).toBe(true);
+    expect((await readParquet(after)).rows.map((row) => row.isin)).toEqual(['DE0007164600', 'AT0000A0E9W5', 'DE0007164600']);
   });
 
   it('writes strings as UTF8/STRING and integers as INT64, all columns optional', async () => {
