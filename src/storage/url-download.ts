@@ -1,11 +1,29 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
+import type { RequestOptions } from 'node:https';
 import { DownloadFailed } from './download-failed.js';
 import type { SignedUrl } from './object-store.js';
-import { expectedChecksum, type ExpectedChecksum } from './response-checksum.js';
+import { expectedChecksum, startChecksum, type Checksum, type ExpectedChecksum } from './response-checksum.js';
 
-/** Connections stay open between objects, as the SDK's do: one TLS handshake per connection, not per object. */
-const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+interface Transport {
+  readonly get: (url: URL, options: RequestOptions, callback: (response: IncomingMessage) => void) => ClientRequest;
+  readonly agent: Agent;
+}
+
+/**
+ * The HTTP or HTTPS module and its agent, loaded by the first URL of that protocol: a thread that downloads over
+ * plain HTTP never loads TLS. Connections stay open between objects, as the SDK's do: one TLS handshake per
+ * connection, not per object.
+ */
+const transports = new Map<string, Promise<Transport>>();
+
+function transportFor(protocol: string): Promise<Transport> {
+  let transport = transports.get(protocol);
+  if (transport === undefined) {
+    transport = (protocol === 'https:' ? import('node:https') : import('node:http')).then(({ default: module }) => ({ get: module.get, agent: new module.Agent({ keepAlive: true }) }));
+    transports.set(protocol, transport);
+  }
+  return transport;
+}
 
 /**
  * GETs a signed URL and hands each chunk of the body to `onChunk` as it arrives, so the socket's flow
@@ -14,26 +32,38 @@ const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new htt
  * DownloadFailed otherwise (any status but 200, a broken or silent connection, a checksum that differs), or
  * with what `onChunk` threw, after closing the connection.
  */
-export function downloadUrl({ url, timeoutMs }: SignedUrl, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+export async function downloadUrl({ url, timeoutMs }: SignedUrl, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+  const target = new URL(url);
+  const { get, agent } = await transportFor(target.protocol);
   return new Promise((resolve, reject) => {
     let thrown: Error | undefined;
     const fail = (error: Error): void => {
       reject(thrown ?? (error instanceof DownloadFailed ? error : new DownloadFailed(error.message)));
     };
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    const request = (secure ? https.get : http.get)(target, { agent: agents[secure ? 'https:' : 'http:'], timeout: timeoutMs }, (response) => {
+    const request = get(target, { agent, timeout: timeoutMs }, (response) => {
       if (response.statusCode !== 200) {
         request.destroy(new DownloadFailed(`HTTP ${response.statusCode ?? '?'}`));
         return;
       }
       const expected = Number(response.headers['content-length'] ?? Number.NaN);
       const check = expectedChecksum(response.headers);
+      let checksum: Checksum | undefined;
+      if (check !== undefined) {
+        // No byte flows before the checksum can take it; paused here, adding the data listener does not resume.
+        response.pause();
+        startChecksum(check.algorithm).then((started) => {
+          checksum = started;
+          response.resume();
+        }, (error: unknown) => {
+          fail(error instanceof Error ? error : new Error(String(error)));
+          request.destroy();
+        });
+      }
       let received = 0;
       response.on('data', (chunk: Buffer) => {
         received += chunk.byteLength;
         try {
-          check?.checksum.update(chunk);
+          checksum?.update(chunk);
           onChunk(chunk);
         } catch (error) {
           thrown = error instanceof Error ? error : new Error(String(error));
@@ -45,7 +75,7 @@ export function downloadUrl({ url, timeoutMs }: SignedUrl, onChunk: (chunk: Uint
       response.on('close', () => {
         if (!response.complete || (Number.isFinite(expected) && received !== expected)) fail(brokeOff(''));
         else if (check === undefined) resolve();
-        else verify(check).then(resolve, fail);
+        else if (checksum !== undefined) verify(check, checksum).then(resolve, fail);
       });
     });
     request.on('timeout', () => request.destroy(new DownloadFailed(`no data for ${timeoutMs} ms (s3.request_timeout_ms)`)));
@@ -53,7 +83,7 @@ export function downloadUrl({ url, timeoutMs }: SignedUrl, onChunk: (chunk: Uint
   });
 }
 
-async function verify({ algorithm, expected, checksum }: ExpectedChecksum): Promise<void> {
+async function verify({ algorithm, expected }: ExpectedChecksum, checksum: Checksum): Promise<void> {
   const actual = Buffer.from(await checksum.digest()).toString('base64');
   if (actual !== expected) throw new DownloadFailed(`the body's ${algorithm} checksum is ${actual}, S3 gave ${expected}`);
 }
