@@ -30,7 +30,7 @@ export async function openObjectStore(endpointUrl: string, bucket: string, optio
     return new LocalObjectStore(folder, `file:${folder}`);
   }
   const credentials = staticCredentials(options);
-  const [{ S3Client }, { S3ObjectStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3-store.js')]);
+  const { S3Client, S3ObjectStore } = await import('./s3-store.js');
   const config = s3ClientConfig(endpointUrl, options, credentials);
   return new S3ObjectStore(new S3Client(config), bucket, `${endpointUrl.replace(/\/+$/, '')}/${bucket}`, config.requestHandler.socketTimeout);
 }

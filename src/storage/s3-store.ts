@@ -1,8 +1,10 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { StorageError } from '../common/errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/schema.js';
 import type { ListedObject, ObjectStore, SignedUrl } from './object-store.js';
 import { S3UrlSigner } from './s3-url-signer.js';
+
+export { S3Client };
 
 /** lib-storage's default part size: smaller bodies go up in one PUT. */
 const MULTIPART_THRESHOLD = 5 * 1024 * 1024;
