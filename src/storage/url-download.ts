@@ -31,8 +31,12 @@ function transportFor(protocol: string): Promise<Transport> {
  * whole, with as many bytes as Content-Length said and the checksum S3 gave, if it gave one; rejects with
  * DownloadFailed otherwise (any status but 200, a broken or silent connection, a checksum that differs), or
  * with what `onChunk` threw, after closing the connection.
+ *
+ * The request goes out at once, but the body waits for `turn`: a thread downloading its next object while it
+ * parses the current one then finds the next body's first bytes waiting in the socket, instead of two bodies
+ * arriving side by side and ending together, after which the thread waited for both of its next ones.
  */
-export async function downloadUrl({ url, timeoutMs }: SignedUrl, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+export async function downloadUrl({ url, timeoutMs }: SignedUrl, onChunk: (chunk: Uint8Array) => void, turn: Promise<void> = Promise.resolve()): Promise<void> {
   const target = new URL(url);
   const { get, agent } = await transportFor(target.protocol);
   return new Promise((resolve, reject) => {
@@ -48,17 +52,18 @@ export async function downloadUrl({ url, timeoutMs }: SignedUrl, onChunk: (chunk
       const expected = Number(response.headers['content-length'] ?? Number.NaN);
       const check = expectedChecksum(response.headers);
       let checksum: Checksum | undefined;
-      if (check !== undefined) {
-        // No byte flows before the checksum can take it; paused here, adding the data listener does not resume.
-        response.pause();
-        startChecksum(check.algorithm).then((started) => {
-          checksum = started;
-          response.resume();
-        }, (error: unknown) => {
-          fail(error instanceof Error ? error : new Error(String(error)));
-          request.destroy();
-        });
-      }
+      // No byte flows before its turn and before the checksum can take it; paused here, adding the data listener
+      // does not resume. A body waiting for its turn is silent by our choice: the timeout restarts when it flows.
+      response.pause();
+      request.setTimeout(0);
+      Promise.all([turn, check && startChecksum(check.algorithm)]).then(([, started]) => {
+        checksum = started;
+        request.setTimeout(timeoutMs);
+        response.resume();
+      }, (error: unknown) => {
+        fail(error instanceof Error ? error : new Error(String(error)));
+        request.destroy();
+      });
       let received = 0;
       response.on('data', (chunk: Buffer) => {
         received += chunk.byteLength;

@@ -59,3 +59,39 @@ describe('downloadUrl checks the checksum S3 gives', () => {
     await expect(download({})).resolves.toBe(BODY);
   });
 });
+
+describe('downloadUrl lets a body flow only at its turn', () => {
+  it('holds a body that has arrived until its turn, longer than the timeout, then delivers all of it', async () => {
+    const chunks: Uint8Array[] = [];
+    let startTurn!: () => void;
+    const turn = new Promise<void>((resolve) => { startTurn = resolve; });
+    let settled = false;
+    const done = downloadUrl({ url: `${base}?x-amz-checksum-crc32=${encodeURIComponent(CHECK_VALUES['x-amz-checksum-crc32'])}`, timeoutMs: 100 }, (chunk) => chunks.push(Buffer.from(chunk)), turn)
+      .finally(() => { settled = true; });
+    // The server sent the whole body within 5 ms; waiting three timeouts long must neither deliver nor fail it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(chunks).toHaveLength(0);
+    expect(settled).toBe(false);
+    startTurn();
+    await done;
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(BODY);
+  });
+
+  it('still fails a body that stops once its turn has come', async () => {
+    const stalling = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': BODY.length });
+      res.write(BODY.slice(0, 4)); // and nothing more
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}/`;
+      const turn = new Promise<void>((resolve) => setTimeout(resolve, 200));
+      const failure = downloadUrl({ url, timeoutMs: 100 }, () => undefined, turn);
+      await expect(failure).rejects.toBeInstanceOf(DownloadFailed);
+      await expect(failure).rejects.toThrow('no data for 100 ms (s3.request_timeout_ms)');
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise<void>((resolve) => stalling.close(() => { resolve(); }));
+    }
+  });
+});
