@@ -42,8 +42,8 @@ export type FoldRequest =
   | { type: 'giveBack'; id: number; block: ArrayBuffer };
 export type FoldReply = ({ ok: true; days: DaysSnapshot; sawHeader: boolean; rows: number; dropped: number; rejects?: readonly RejectedRow[] } | { ok: true; gone: true } | { ok: true; unread: string } | { ok: false; name: string; message: string }) & { id: number };
 
-/** The bundled worker: dist/ holds it next to the code of this module (scripts/build.mjs). */
-const BUNDLED_WORKER = new URL('./fold-worker.js', import.meta.url);
+/** The bundled worker, a CommonJS file that starts sooner than an ES module: dist/ holds it next to this module's code (scripts/build.mjs). */
+const BUNDLED_WORKER = new URL('./fold-worker.cjs', import.meta.url);
 
 export interface PoolOptions {
   /** The threads will download objects (`foldUrl`): they load the HTTP code as they start, not on the first object. */

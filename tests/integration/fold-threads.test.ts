@@ -1,4 +1,4 @@
-// The parsing threads of the built job (dist/fold-worker.js), reading local files themselves: what they fold must equal
+// The parsing threads of the built job (dist/fold-worker.cjs), reading local files themselves: what they fold must equal
 // what the main thread folds from the same bytes, a file that vanished is reported as gone, and a bad row
 // names the object and line. These are the paths a `file:` run with more than a few objects takes.
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -31,7 +31,7 @@ describe('parsing threads reading local files', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    pool = openFoldPool(XETRA_SOURCE, 2, { workerFile: pathToFileURL(path.join(repoRoot, 'dist/fold-worker.js')) });
+    pool = openFoldPool(XETRA_SOURCE, 2, { workerFile: pathToFileURL(path.join(repoRoot, 'dist/fold-worker.cjs')) });
     dir = await mkdtemp(path.join(tmpdir(), 'xetra-threads-'));
     return () => pool.close();
   }, 120_000);
@@ -102,7 +102,7 @@ describe('parsing threads reading local files', () => {
   });
 
   it('in skip mode (source.bad_rows: skip), hand back the rejected rows with their object, line and reason', async () => {
-    const skipping = openFoldPool({ ...XETRA_SOURCE, bad_rows: 'skip' }, 1, { workerFile: pathToFileURL(path.join(repoRoot, 'dist/fold-worker.js')) });
+    const skipping = openFoldPool({ ...XETRA_SOURCE, bad_rows: 'skip' }, 1, { workerFile: pathToFileURL(path.join(repoRoot, 'dist/fold-worker.cjs')) });
     try {
       const file = path.join(dir, 'skip.csv');
       await writeFile(file, `${sourceFile(3)}"DE0000000001","X","N","Common stock","EUR",1,2017-07-24,09:05,abc,1,1,1,1,1\n${sourceFile(2).slice(HEADER.length)}`);

@@ -70,7 +70,7 @@ beforeAll(async () => {
   expect(day.byteLength).toBeGreaterThan(4 * 65_536);
   await rig.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: DAY_KEY, Body: day }));
   store = await openObjectStore(rig.proxy.endpoint, BUCKET, { accessKeyEnv: 'XETRA_REL_KEY', secretKeyEnv: 'XETRA_REL_SECRET', env: SECRET_ENV, region: 'eu-central-1', baseDir: repoRoot });
-  pool = openFoldPool(XETRA_SOURCE, 2, { downloads: true, workerFile: pathToFileURL(path.join(repoRoot, 'dist/fold-worker.js')) });
+  pool = openFoldPool(XETRA_SOURCE, 2, { downloads: true, workerFile: pathToFileURL(path.join(repoRoot, 'dist/fold-worker.cjs')) });
 }, 120_000);
 
 afterAll(async () => {

@@ -61,7 +61,7 @@ export async function ensureBuilt(): Promise<void> {
   }
 }
 
-const BUNDLES = ['dist/cli.js', 'dist/fold-worker.js'];
+const BUNDLES = ['dist/cli.js', 'dist/fold-worker.cjs'];
 
 async function distIsFresh(): Promise<boolean> {
   if (!BUNDLES.every((file) => existsSync(path.join(repoRoot, file)))) return false;

@@ -44,7 +44,7 @@ const oldGenerationAfterGarbage = (setup: string): number =>
 const startParsingThread = `
   import { once } from 'node:events';
   import { Worker } from 'node:worker_threads';
-  const worker = new Worker(new URL('${moduleUrl('dist/fold-worker.js')}'), { workerData: {}, execArgv: [] });
+  const worker = new Worker(new URL('${moduleUrl('dist/fold-worker.cjs')}'), { workerData: {}, execArgv: [] });
   // Any reply means the thread has run its module: a file that is not there is answered as gone.
   worker.postMessage({ type: 'file', id: 0, where: 'nowhere', file: '/nonexistent/xetra.csv' });
   await once(worker, 'message');
