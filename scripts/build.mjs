@@ -5,8 +5,8 @@
 // - The job, its shared chunks and the parsing threads' worker all land in dist/ itself: the pool finds its
 //   worker as `./fold-worker.cjs` next to whichever file holds the pool's code.
 // - The worker is one CommonJS file of its own, not an ES module sharing the job's chunks: a thread then starts
-//   without Node's ES module loader, and 1 M-row runs took 4-6 % less time and 0.2-0.3 s less CPU
-//   (docs/performance.md).
+//   without Node's ES module loader, and 1 M-row runs on local files took 5-7 % less time and 0.2-0.3 s less
+//   CPU (docs/performance.md).
 // - The AWS SDK is bundled too, from its ES module build (`mainFields`), into chunks loaded only for S3
 //   endpoints: loading it from node_modules took 150–270 ms, the chunks 85–150 ms. pino-pretty (only on a
 //   terminal) and snappy (a native module) are required by name at run time.
