@@ -14,7 +14,7 @@ COPY package.json package-lock.json ./
 # The npm cache is a build cache mount: shared by both stages, never part of a layer.
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/build.mjs ./scripts/
+COPY scripts/build.mjs scripts/warm-s3-code.ts ./scripts/
 COPY src ./src
 RUN npm run build
 

@@ -50,6 +50,7 @@ export async function runJob(options: RunOptions): Promise<RunSummary> {
     env: options.env ?? process.env,
     maxAttempts: s3.max_attempts,
     requestTimeoutMs: s3.request_timeout_ms,
+    logger,
   };
   const trgStore = await openObjectStore(s3.trg_endpoint_url, s3.trg_bucket, storeOptions);
   const src = new S3BucketConnector(await openObjectStore(s3.src_endpoint_url, s3.src_bucket, storeOptions), logger);

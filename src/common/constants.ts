@@ -20,3 +20,6 @@ export const MetaProcessFormat = {
 
 /** The date `return_date_list` answers when nothing is missing: an extract date no real data reaches. */
 export const NOTHING_TO_EXTRACT_DATE = '2200-01-01';
+
+/** An S3 request (or a body) silent this long fails: the SDK's requests and the parsing threads' downloads. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;

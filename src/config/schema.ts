@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { S3FileTypes } from '../common/constants.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, S3FileTypes } from '../common/constants.js';
 import { parseIsoDate } from '../common/dates.js';
 import { unsupportedDirectives } from '../common/strftime.js';
 
@@ -23,9 +23,6 @@ const dateFormat = z.string().superRefine((v, ctx) => {
   const bad = unsupportedDirectives(v);
   if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `uses unsupported strftime directive(s) ${bad.join(', ')}; supported: %Y %y %m %d %H %M %S %f %j %%` });
 });
-
-/** An S3 request (or a body) silent this long fails: the SDK's requests and the parsing threads' downloads. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** The original's `s3` section; `region` is new, the key names are env var names as in the original. */
 export const s3Schema = z.strictObject({

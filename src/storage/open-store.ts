@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { ConfigError } from '../common/errors.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/schema.js';
+import { requireWithCodeCache, type CachedModule } from '../common/code-cache.js';
+import * as errors from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../common/constants.js';
 import { LocalObjectStore } from './local-store.js';
 import type { ObjectStore } from './object-store.js';
 
@@ -18,6 +21,7 @@ export interface StoreOptions {
   readonly maxAttempts?: number | undefined;
   /** A request whose socket is idle this long fails (and is retried); default 60 s. */
   readonly requestTimeoutMs?: number | undefined;
+  readonly logger?: Logger;
 }
 
 /**
@@ -30,9 +34,33 @@ export async function openObjectStore(endpointUrl: string, bucket: string, optio
     return new LocalObjectStore(folder, `file:${folder}`);
   }
   const credentials = staticCredentials(options);
-  const { S3Client, S3ObjectStore } = await import('./s3-store.js');
+  return s3Store(await (s3Code ??= loadS3Code(options.logger)), endpointUrl, bucket, options, credentials);
+}
+
+export type S3Code = typeof import('./s3-store.js');
+
+/**
+ * Built, the S3 code is a CommonJS file of its own with V8's code cache beside it (scripts/build.mjs); from the
+ * sources, it is the module itself.
+ */
+const S3_BUNDLE = fileURLToPath(new URL('./s3-store.cjs', import.meta.url));
+let s3Code: Promise<S3Code> | undefined;
+
+/** The bundle throws the job's own errors, which `instanceof` knows: it asks for them by this name (scripts/build.mjs). */
+export const requireS3Bundle = (file: string): CachedModule<S3Code> => requireWithCodeCache<S3Code>(file, { 'xetra-etl:errors': errors });
+
+async function loadS3Code(logger: Logger | undefined): Promise<S3Code> {
+  if (!existsSync(S3_BUNDLE)) return import('./s3-store.js');
+  const started = performance.now();
+  const { exports, cache } = requireS3Bundle(S3_BUNDLE);
+  logger?.debug({ file: S3_BUNDLE, codeCache: cache, ms: Math.round(performance.now() - started) }, 'S3 code loaded');
+  return exports;
+}
+
+/** The S3 store, with the S3 code given: the build's warm-up (scripts/warm-s3-code.ts) runs the bundle's through here. */
+export function s3Store(code: S3Code, endpointUrl: string, bucket: string, options: StoreOptions, credentials = staticCredentials(options)): InstanceType<S3Code['S3ObjectStore']> {
   const config = s3ClientConfig(endpointUrl, options, credentials);
-  return new S3ObjectStore(new S3Client(config), bucket, `${endpointUrl.replace(/\/+$/, '')}/${bucket}`, config.requestHandler.socketTimeout);
+  return new code.S3ObjectStore(new code.S3Client(config), bucket, `${endpointUrl.replace(/\/+$/, '')}/${bucket}`, config.requestHandler.socketTimeout);
 }
 
 function localRoot(endpointUrl: string, baseDir: string): string {
@@ -83,12 +111,12 @@ function staticCredentials(options: StoreOptions): StaticCredentials | undefined
   const { accessKeyEnv, secretKeyEnv } = options;
   if (!accessKeyEnv && !secretKeyEnv) return undefined;
   if (!accessKeyEnv || !secretKeyEnv) {
-    throw new ConfigError('s3.access_key and s3.secret_key must be set together (names of environment variables), or both left out to use the default AWS credential chain');
+    throw new errors.ConfigError('s3.access_key and s3.secret_key must be set together (names of environment variables), or both left out to use the default AWS credential chain');
   }
   const env = options.env ?? process.env;
   const missing = [accessKeyEnv, secretKeyEnv].filter((name) => !env[name]);
   if (missing.length > 0) {
-    throw new ConfigError(`environment variable ${missing.join(' and ')} (named by s3.access_key/s3.secret_key) is not set; export it, or remove both keys from the s3 section to use the default AWS credential chain`);
+    throw new errors.ConfigError(`environment variable ${missing.join(' and ')} (named by s3.access_key/s3.secret_key) is not set; export it, or remove both keys from the s3 section to use the default AWS credential chain`);
   }
   return { accessKeyId: env[accessKeyEnv] ?? '', secretAccessKey: env[secretKeyEnv] ?? '', sessionToken: env.AWS_SESSION_TOKEN };
 }

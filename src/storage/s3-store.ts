@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { StorageError } from '../common/errors.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/schema.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../common/constants.js';
 import type { ListedObject, ObjectStore, SignedUrl } from './object-store.js';
 import { S3UrlSigner } from './s3-url-signer.js';
 

@@ -146,7 +146,7 @@ export const DOCKERFILE_RULES: Readonly<Record<string, (d: ParsedDockerfile, doc
     const out: string[] = [];
     if (lines[0] !== '*') out.push('.dockerignore must start with `*` (an allow-list)');
     const allowed = lines.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
-    const expected = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'src', 'configs/prod.yml'];
+    const expected = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/warm-s3-code.ts', 'src', 'configs/prod.yml'];
     for (const e of expected) if (!allowed.includes(e)) out.push(`.dockerignore must let ${e} in`);
     for (const a of allowed) if (!expected.includes(a)) out.push(`.dockerignore lets ${a} into the build context; only ${expected.join(', ')} are needed`);
     return out;

@@ -61,6 +61,9 @@ describe('the original integration test, against a real S3 server on 127.0.0.1',
 
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.code).toBe(0);
+    // The S3 code ran from the code cache the build wrote (src/common/code-cache.ts), once for both buckets.
+    const loads = result.stderr.split('\n').filter((line) => line.includes('"S3 code loaded"'));
+    expect(loads.map((line) => (JSON.parse(line) as { codeCache: string }).codeCache)).toEqual(['accepted']);
     const keys = await listAllKeys(server.client, 'xetra-int-test-trg');
     const reportKey = keys.find((k) => k.startsWith('report1/xetra_daily_report1_'));
     expect(reportKey).toMatch(/^report1\/xetra_daily_report1_\d{8}_\d{6}\.parquet$/);

@@ -61,11 +61,11 @@ export async function ensureBuilt(): Promise<void> {
   }
 }
 
-const BUNDLES = ['dist/cli.js', 'dist/fold-worker.cjs'];
+const BUNDLES = ['dist/cli.js', 'dist/fold-worker.cjs', 'dist/s3-store.cjs', 'dist/s3-store.cjs.v8-cache'];
 
 async function distIsFresh(): Promise<boolean> {
   if (!BUNDLES.every((file) => existsSync(path.join(repoRoot, file)))) return false;
-  const inputs = [...['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'].map((f) => path.join(repoRoot, f)), ...(await listTs(path.join(repoRoot, 'src')))];
+  const inputs = [...['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/warm-s3-code.ts'].map((f) => path.join(repoRoot, f)), ...(await listTs(path.join(repoRoot, 'src')))];
   const newestInput = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
   return BUNDLES.every((file) => statSync(path.join(repoRoot, file)).mtimeMs >= newestInput);
 }
