@@ -1,6 +1,6 @@
-// Builds dist/: the job as an ES module bundle, its parsing-thread worker and its S3 code as CommonJS files. `tsc` only type-checks (see
-// package.json); esbuild writes the files. One bundle instead of ~400 module files saves ~0.15 s of every
-// start (docs/performance.md), which is a tenth of a 1 M-row run.
+// Builds dist/: the job as an ES module bundle, its parsing-thread worker and its S3 code as CommonJS files.
+// `tsc` only type-checks (see package.json); esbuild writes the files. One bundle instead of ~400 module files
+// saves ~0.15 s of every start (docs/performance.md), which is a tenth of a 1 M-row run.
 //
 // - The job, its shared chunks and the parsing threads' worker all land in dist/ itself: the pool finds its
 //   worker as `./fold-worker.cjs` next to whichever file holds the pool's code.
@@ -10,7 +10,7 @@
 // - The S3 code and the AWS SDK, from its ES module build (`mainFields`), are one more CommonJS file, loaded
 //   only for S3 endpoints: loading the SDK from node_modules took 150–270 ms, as chunks of the job 64–102 ms.
 //   As one file it runs with a V8 code cache, which `npm run build` then writes (scripts/warm-s3-code.ts):
-//   57–61 ms, and the first requests' code compiled too. pino-pretty (only on a terminal) and snappy (a native
+//   45–61 ms, and the first requests' code compiled too. pino-pretty (only on a terminal) and snappy (a native
 //   module) are required by name at run time.
 // - Bundled CommonJS packages (pino, yaml, commander) call `require`, which an ES module lacks: the banner
 //   gives each output file one.

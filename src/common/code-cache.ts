@@ -7,8 +7,8 @@ import { Script } from 'node:vm';
 /**
  * A CommonJS bundle run with the V8 code cache written for it at build time (`scripts/warm-s3-code.ts`), so V8
  * need not parse and compile it again: Node 20 keeps no compiled code of its own for a file it loads. For the
- * 1.4 MB of S3 code, loading it and sending the first requests took 112–121 against 205–250 ms in a fresh
- * process (5 alternating pairs), and a run from S3 reached its first source object ~0.1 s sooner.
+ * S3 code and the SDK (1.2–1.4 MB), loading them and sending the first requests took 112–121 against 205–250 ms in
+ * a fresh process (5 alternating pairs), and a run from S3 reached its first source object ~0.1 s sooner.
  */
 export interface CachedModule<T> {
   readonly exports: T;

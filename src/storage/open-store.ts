@@ -3,9 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { requireWithCodeCache, type CachedModule } from '../common/code-cache.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../common/constants.js';
 import * as errors from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../common/constants.js';
 import { LocalObjectStore } from './local-store.js';
 import type { ObjectStore } from './object-store.js';
 
@@ -57,7 +57,7 @@ async function loadS3Code(logger: Logger | undefined): Promise<S3Code> {
   return exports;
 }
 
-/** The S3 store, with the S3 code given: the build's warm-up (scripts/warm-s3-code.ts) runs the bundle's through here. */
+/** A store on S3 made with the given S3 code; the build's warm-up (scripts/warm-s3-code.ts) makes its store here too. */
 export function s3Store(code: S3Code, endpointUrl: string, bucket: string, options: StoreOptions, credentials = staticCredentials(options)): InstanceType<S3Code['S3ObjectStore']> {
   const config = s3ClientConfig(endpointUrl, options, credentials);
   return new code.S3ObjectStore(new code.S3Client(config), bucket, `${endpointUrl.replace(/\/+$/, '')}/${bucket}`, config.requestHandler.socketTimeout);
