@@ -408,6 +408,20 @@ async function smoke(image: string, s3: S3TestServer, proxy: Proxy, work: string
     return `${report.rows.length} rows = host build, meta 2017-07-24..28, ${logs.length} JSON log lines, nothing written to /tmp, ${seconds.toFixed(1)} s`;
   });
 
+  // The image's build wrote the cache with the image's own Node (src/common/code-cache.ts): a run must take it.
+  await check('the S3 code runs from the V8 code cache the image was built with', async () => {
+    const debug = (c: Record<string, Record<string, unknown>>): void => {
+      c.logging = { ...c.logging, level: 'debug' };
+    };
+    const dir = await writeConfig(path.join(work, 'code-cache'), proxy.endpoint, 'xetra-src', 'xetra-trg-code-cache', '2017-07-28', debug);
+    await createBucket(s3.client, 'xetra-trg-code-cache');
+    const exit = await runImage(image, tmpVolume, { configDir: dir, args: ['--config', '/config/prod.yml', '--today', '2017-07-28'], flags: limits.flags }).done;
+    assert.equal(exit.code, 0, describeExit(exit));
+    const loads = exit.stderr.split('\n').filter((l) => l.includes('"S3 code loaded"')).map((l) => JSON.parse(l) as { codeCache?: string; ms?: number });
+    assert.deepEqual(loads.map((l) => l.codeCache), ['accepted'], exit.stderr.slice(0, 500));
+    return `accepted, the S3 code loaded in ${loads[0]?.ms ?? '?'} ms`;
+  });
+
   await check('rerun: nothing new, meta file unchanged', async () => {
     const exit = await runImage(image, tmpVolume, { configDir: happyConfig, args: ['--config', '/config/prod.yml', '--today', '2017-07-28'] }).done;
     assert.equal(exit.code, 0, describeExit(exit));
