@@ -3,7 +3,6 @@
 // stand-in for S3 on this machine, so that the code that reads the answers is compiled and cached too.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeCodeCache } from '../src/common/code-cache.js';
 import { requireS3Bundle, s3Store } from '../src/storage/open-store.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // a build log needs no advice on Node versions
@@ -47,4 +46,4 @@ await store.write('meta_file.csv', body, 'text/csv');
 await store.delete('run.lock');
 server.close();
 if (bytes === 0) throw new Error('the warm-up read no body: its stand-in for S3 has stopped answering as S3 does');
-writeCodeCache(loaded);
+loaded.saveCodeCache();

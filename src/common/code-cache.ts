@@ -12,11 +12,10 @@ import { Script } from 'node:vm';
  */
 export interface CachedModule<T> {
   readonly exports: T;
-  readonly file: string;
-  readonly script: Script;
-  readonly sourceDigest: Buffer;
   /** `rejected`: made for other code, or by another Node or with other V8 flags; the file was compiled anew. */
   readonly cache: 'accepted' | 'rejected' | 'absent';
+  /** Saves what V8 has compiled of the file so far, as the cache of the next process that loads it. */
+  saveCodeCache(): void;
 }
 
 const codeCacheFile = (file: string): string => `${file}.v8-cache`;
@@ -39,10 +38,8 @@ export function requireWithCodeCache<T>(file: string, provided: Readonly<Record<
   const require = (id: string): unknown => (Object.hasOwn(provided, id) ? provided[id] : load(id));
   (script.runInThisContext() as CommonJsWrapper)(module.exports, require, module, file, path.dirname(file));
   const cache = saved === undefined ? 'absent' : current && !script.cachedDataRejected ? 'accepted' : 'rejected';
-  return { exports: module.exports as T, file, script, sourceDigest, cache };
-}
-
-/** Saves what V8 has compiled of the module so far, for the next process that loads it. */
-export function writeCodeCache({ file, script, sourceDigest }: CachedModule<unknown>): void {
-  writeFileSync(codeCacheFile(file), Buffer.concat([sourceDigest, script.createCachedData()]));
+  const saveCodeCache = (): void => {
+    writeFileSync(codeCacheFile(file), Buffer.concat([sourceDigest, script.createCachedData()]));
+  };
+  return { exports: module.exports as T, cache, saveCodeCache };
 }

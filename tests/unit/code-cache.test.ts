@@ -20,10 +20,10 @@ interface Loaded {
 /** Loads `file` in a fresh process, calls its `answer()`, and with `save` writes the cache for the next one. */
 function loadInFreshProcess(file: string, save = false): Loaded {
   const code = `
-    import { requireWithCodeCache, writeCodeCache } from ${JSON.stringify(helper)};
+    import { requireWithCodeCache } from ${JSON.stringify(helper)};
     const loaded = requireWithCodeCache(${JSON.stringify(file)});
     console.log(JSON.stringify({ cache: loaded.cache, answer: loaded.exports.answer(), name: loaded.exports.name }));
-    if (${save}) writeCodeCache(loaded);
+    if (${save}) loaded.saveCodeCache();
   `;
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', cwd: repoRoot });
   if (run.status !== 0) throw new Error(run.stderr);
