@@ -12,7 +12,7 @@ const { source, downloads: willDownload } = workerData as ThreadData;
 // each thread's grew from 4 to 8 MiB over a 19 M-row read, and the peak was 143 MiB against 124–125.
 holdYoungGeneration();
 /**
- * The download code, loaded by a thread's first download: threads that read local files never load HTTP, TLS and
+ * The download code, loaded by a thread's first download: threads that read local files never load it, TLS or
  * the checksums, which, loaded with the thread, took 1 M rows from 88–90 to 92–93 MiB (6 alternating pairs).
  */
 let downloads: Promise<typeof import('../storage/url-download.js')> | undefined;
