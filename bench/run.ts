@@ -149,7 +149,7 @@ async function benchSize(data: Dataset, duckdbScript: string, s3: S3TestServer |
     for (const contender of [...list.slice(round % list.length), ...list.slice(0, round % list.length)]) {
       const { command, env } = await contender.prepare(round);
       const sample = await measure(command, { cwd: repoRoot, ...(env ? { env } : {}) });
-      log(`${data.spec.name} ${round < warmups ? 'warm-up' : `run ${round - warmups + 1}/${runs}`}: ${contender.name} ${sample.seconds.toFixed(2)} s, ${sample.peakMiB.toFixed(0)} MiB, CPU ${sample.cpuSeconds.toFixed(2)} s (this process meanwhile ${sample.hostCpuSeconds.toFixed(2)} s), stolen ${(sample.stolen * 100).toFixed(0)} %`);
+      log(`${data.spec.name} ${round < warmups ? 'warm-up' : `run ${round - warmups + 1}/${runs}`}: ${contender.name} ${sample.seconds.toFixed(2)} s, ${sample.peakMiB.toFixed(1)} MiB, CPU ${sample.cpuSeconds.toFixed(2)} s (this process meanwhile ${sample.hostCpuSeconds.toFixed(2)} s), stolen ${(sample.stolen * 100).toFixed(0)} %`);
       if (round === 0) reports.set(contender.name, await contender.report());
       if (round < warmups) continue;
       record(contender.name, sample);
@@ -189,7 +189,7 @@ function render(results: readonly SizeResult[], load: readonly [number, number])
       `xetra-etl at ${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' with uncommitted changes in src/' : ''}; ` +
       `load average ${n(load[0], 1)} at the start, ${n(load[1], 1)} at the end (other work on the machine inflates the times and their spread). ` +
       `Seed ${seed}; ${runs} measured run(s) per contender after ${warmups} warm-up(s), alternating, each round starting with the next contender; every run a fresh process with a fresh target. ` +
-      'Wall: median; peak RSS: the highest of the measured runs (GNU time); rows/s and MiB/s: source rows and CSV bytes over the median wall; ' +
+      'Wall: median; peak RSS: the highest of the measured runs (GNU time), to 0.1 MiB; rows/s and MiB/s: source rows and CSV bytes over the median wall; ' +
       'stolen: the share of the machine\'s CPU time the hypervisor gave to other guests during the runs (`/proc/stat`), median (min–max), which slows every contender it falls on.',
     '',
     '| data | contender | median wall (s) | min–max (s) | rows/s | MiB/s | peak RSS (MiB) | stolen (%) |',
@@ -198,7 +198,7 @@ function render(results: readonly SizeResult[], load: readonly [number, number])
   for (const { data, samples } of results) {
     for (const [name, xs] of samples) {
       const walls = xs.map((x) => x.seconds);
-      lines.push(`| ${data.spec.name}: ${n(data.rows)} rows, ${n(mib(data.bytes))} MiB | ${name} | ${n(wall(xs), 2)} | ${n(Math.min(...walls), 2)}–${n(Math.max(...walls), 2)} | ${n(data.rows / wall(xs))} | ${n(mib(data.bytes) / wall(xs), 1)} | ${n(rss(xs))} | ${stolen(xs)} |`);
+      lines.push(`| ${data.spec.name}: ${n(data.rows)} rows, ${n(mib(data.bytes))} MiB | ${name} | ${n(wall(xs), 2)} | ${n(Math.min(...walls), 2)}–${n(Math.max(...walls), 2)} | ${n(data.rows / wall(xs))} | ${n(mib(data.bytes) / wall(xs), 1)} | ${n(rss(xs), 1)} | ${stolen(xs)} |`);
     }
   }
   lines.push(
