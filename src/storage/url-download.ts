@@ -56,11 +56,11 @@ function get(connection: Connection, target: URL, timeoutMs: number, onChunk: (c
       settled = true;
       socket.off('error', onError).off('close', onClose).off('timeout', onTimeout);
     };
-    const fail = (error: Error): false => {
+    const fail = (error: unknown): false => {
       if (settled) return false;
       detach();
       socket.destroy();
-      reject(error);
+      reject(error instanceof Error ? error : new Error(String(error)));
       return false;
     };
     const lost = (error?: Error): Error => {
@@ -83,7 +83,7 @@ function get(connection: Connection, target: URL, timeoutMs: number, onChunk: (c
           checksum?.update(bytes);
           onChunk(bytes);
         } catch (error) {
-          return fail(error instanceof Error ? error : new Error(String(error)));
+          return fail(error);
         }
       }
       if (received < expected) return true;
@@ -118,7 +118,7 @@ function get(connection: Connection, target: URL, timeoutMs: number, onChunk: (c
       startChecksum(check.algorithm).then((started) => {
         checksum = started;
         if (take(early)) socket.resume();
-      }, (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))));
+      }, fail);
       return false;
     };
     socket.on('error', onError).on('close', onClose).on('timeout', onTimeout);
@@ -130,7 +130,7 @@ function get(connection: Connection, target: URL, timeoutMs: number, onChunk: (c
       if (settled) return;
       socket.setTimeout(timeoutMs);
       socket.resume();
-    }, (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))));
+    }, fail);
   });
 }
 
