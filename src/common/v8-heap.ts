@@ -46,11 +46,13 @@ export function holdYoungGeneration(): void {
  * shrinks to 1 MiB a half, and its old generation grows by a small factor and is collected sooner instead of
  * gathering the garbage of a long read. Only for a main thread that makes little garbage: where parsing threads
  * read local files and the main thread merely merges, 1 M / 19 M rows peaked at 88–90 / 113–115 MiB against
- * 96–98 / 126–128, at the same speed (4 M rows: median 3.64 against 3.58 s; 1 M: 1.55 against 1.59 s). Not from S3:
- * a main thread that downloaded collected 2.6 times as often (4 M rows 16–33 % slower), and with threads that
- * download, their HTTP buffers are young garbage in every thread (4–14 % slower). Favoured once the job knows its
- * source is local, the young generation never grows (1 M rows: 88–90 MiB; from the start of the extraction: 91–94).
- * A thread's start does not undo it.
+ * 96–98 / 126–128, at the same speed (4 M rows: median 3.64 against 3.58 s; 1 M: 1.55 against 1.59 s). Likewise
+ * where the parsing threads download S3 objects over their own connections, which make no garbage per chunk: 19 M
+ * rows from S3 peaked at 137–139 MiB against 159, as fast (4 M rows: 4.89 against 4.95 s). Not where bodies stream
+ * through the main thread: it collected 2.6 times as often (4 M rows 16–33 % slower); nor, until the threads had
+ * their own connections, where Node's HTTP client made their buffers young garbage in every thread (4–14 % slower).
+ * Favoured once the job knows its source is local, the young generation never grows (1 M rows: 88–90 MiB; from the
+ * start of the extraction: 91–94). A thread's start does not undo it.
  */
 export function favourMemoryOverSpeed(on: boolean): void {
   setFlagIfKnown(on ? '--optimize-for-size' : '--no-optimize-for-size');

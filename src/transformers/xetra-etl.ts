@@ -125,9 +125,10 @@ export class XetraETL {
         pool = openFoldPool(this.srcArgs, 0);
       }
       const threadsParse = pool.foldLocalFile !== undefined;
-      // Where the threads read local files this thread only merges, and no thread makes enough young garbage for
-      // smaller heaps to cost time; where bodies arrive over HTTP, on this thread or the threads, they cost it (v8-heap.ts).
-      favourMemoryOverSpeed(threadsParse && this.src.readsLocalFiles);
+      // Where the threads read local files or download the objects themselves, this thread only merges, and no thread
+      // makes enough young garbage for smaller heaps to cost time; where bodies stream through this thread they cost it
+      // (v8-heap.ts), so a fall back to the S3 client withdraws it (foldDownloaded).
+      favourMemoryOverSpeed(threadsParse && (this.src.readsLocalFiles || this.src.signsUrls));
       // This thread waits meanwhile; the report's write, at the end and alone, then runs compiled code.
       if (threadsParse) this.trg.warmUpWriter(this.trgArgs.trg_format);
       await inOrder(keys, concurrency, (key) => this.foldObject(key, pool), absorb, signal);
@@ -189,7 +190,10 @@ export class XetraETL {
     if (signed === undefined) return undefined;
     const fold = await untilAborted(foldUrl(where, signed), this.deps.signal);
     if (!(fold instanceof DownloadFailed)) return fold;
-    if (this.threadsDownload) this.deps.logger.warn(`${where}: the parsing thread's download failed (${fold.message}); this and the remaining objects are read through the S3 client`);
+    if (this.threadsDownload) {
+      this.deps.logger.warn(`${where}: the parsing thread's download failed (${fold.message}); this and the remaining objects are read through the S3 client`);
+      favourMemoryOverSpeed(false);
+    }
     this.threadsDownload = false;
     return undefined;
   }
